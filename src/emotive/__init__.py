@@ -1,0 +1,57 @@
+"""emotive: emotional intelligence for text and conversations.
+
+>>> from emotive import Analyzer
+>>> Analyzer().analyze("Thank you so much, this means a lot").top
+'gratitude'
+
+Nothing heavy is imported until a name is used.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Analysis",
+    "Analyzer",
+    "ConfigError",
+    "Conversation",
+    "EmotionScore",
+    "EmotiveError",
+    "InputError",
+    "ModelError",
+    "Utterance",
+    "analyze",
+    "analyze_file",
+    "get_scheme",
+]
+
+_WHERE = {
+    "Analysis": "emotive.schema", "Conversation": "emotive.schema",
+    "EmotionScore": "emotive.schema", "Utterance": "emotive.schema",
+    "Analyzer": "emotive.analyze", "analyze": "emotive.analyze",
+    "analyze_file": "emotive.analyze", "get_scheme": "emotive.taxonomy",
+    "ConfigError": "emotive._errors", "EmotiveError": "emotive._errors",
+    "InputError": "emotive._errors", "ModelError": "emotive._errors",
+}
+
+if TYPE_CHECKING:
+    from emotive._errors import ConfigError, EmotiveError, InputError, ModelError
+    from emotive.analyze import Analyzer, analyze, analyze_file
+    from emotive.schema import Analysis, Conversation, EmotionScore, Utterance
+    from emotive.taxonomy import get_scheme
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'emotive' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

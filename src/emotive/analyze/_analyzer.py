@@ -1,0 +1,125 @@
+"""``Analyzer``: fine-grained emotions of texts with the shipped ONNX model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import overload
+
+import numpy as np
+
+from emotive._errors import InputError
+from emotive.models import OnnxModel, resolve_model
+from emotive.schema import Analysis
+from emotive.taxonomy import BASE, get_scheme
+
+HEAD = "goemotions"
+
+
+class Analyzer:
+    """Analyze texts for emotions.
+
+    ``model`` is a shipped model name or a model directory (default: the GoEmotions
+    model). ``scheme`` picks the label set of the results (``goemotions``, ``ekman``,
+    ``sentiment``); ``threshold`` replaces every tuned per-label threshold; ``top_k``
+    cuts the labels to the k best. ``threads`` sets the ONNX threads.
+
+    >>> a = Analyzer()
+    >>> a.analyze("Thank you so much, this means a lot").top
+    'gratitude'
+    """
+
+    def __init__(self, model: str | os.PathLike[str] | None = None, *, scheme: str = BASE,
+                 threshold: float | None = None, top_k: int | None = None,
+                 threads: int | None = None, batch_size: int = 32):
+        self.model = OnnxModel(resolve_model(model), threads=threads, batch_size=batch_size)
+        head = self.model.manifest.heads[HEAD]
+        self.labels = head.labels
+        self.thresholds = np.asarray(head.thresholds or [0.5] * len(head.labels))
+        self.scheme = get_scheme(scheme).name
+        self.threshold = _check_threshold(threshold)
+        self.top_k = _check_top_k(top_k)
+
+    @overload
+    def analyze(self, texts: str, **options: object) -> Analysis: ...
+    @overload
+    def analyze(self, texts: Sequence[str], **options: object) -> list[Analysis]: ...
+
+    def analyze(self, texts, *, scheme=None, threshold=None, top_k=None):  # type: ignore[no-untyped-def]
+        """One ``Analysis`` for a string, a list of them for a list of strings.
+
+        Raises ``InputError`` for a text that is not a string or is empty.
+        """
+        single = isinstance(texts, str)
+        batch = [texts] if single else list(texts)
+        for i, text in enumerate(batch):
+            problem = text_problem(text)
+            if problem:
+                raise InputError(f"text {i + 1}: {problem}")
+        results = self._analyze(batch, scheme, threshold, top_k)
+        return results[0] if single else results
+
+    def pipeline(self, texts: str | Sequence[str], top_k: int | None = None) -> list:
+        """The transformers pipeline shape: ``[{"label": ..., "score": ...}, ...]`` per text."""
+        single = isinstance(texts, str)
+        out = [a.to_pipeline(top_k) for a in self.analyze([texts] if single else texts)]
+        return out[0] if single else out
+
+    def _analyze(self, texts: list[str], scheme: str | None, threshold: float | None,
+                 top_k: int | None) -> list[Analysis]:
+        pred = self.model.predict(texts)
+        probs = pred.outputs[HEAD]
+        sch = get_scheme(scheme or self.scheme)
+        thr = _check_threshold(threshold) if threshold is not None else self.threshold
+        k = _check_top_k(top_k) if top_k is not None else self.top_k
+        return [self._one(t, p, bool(tr), sch, thr, k)
+                for t, p, tr in zip(texts, probs, pred.truncated)]
+
+    def _one(self, text, probs, truncated, sch, thr, k) -> Analysis:  # type: ignore[no-untyped-def]
+        fine = {lab: float(p) for lab, p in zip(self.labels, probs)}
+        scores = fine if sch.name == BASE else sch.convert(fine)
+        if thr is not None:
+            on = [lab for lab, s in scores.items() if s >= thr]
+        else:
+            over = [lab for lab, p, t in zip(self.labels, probs, self.thresholds) if p >= t]
+            on = list(over) if sch.name == BASE else list(sch.map_labels(over))
+        on.sort(key=lambda lab: -scores[lab])
+        if not on:
+            on = [max(scores, key=scores.__getitem__)]
+        return Analysis(text, scores, tuple(on[:k]), sch.name, truncated)
+
+
+def text_problem(text: object) -> str | None:
+    """Why ``text`` cannot be analyzed, or None when it can."""
+    if not isinstance(text, str):
+        return f"expected a string, got {type(text).__name__}"
+    if not text.strip():
+        return "empty text"
+    return None
+
+
+def _check_threshold(value: float | None) -> float | None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise InputError(f"threshold must be between 0 and 1, got {value}")
+    return value
+
+
+def _check_top_k(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise InputError(f"top_k must be at least 1, got {value}")
+    return value
+
+
+def analyze(texts, **options):  # type: ignore[no-untyped-def]
+    """Shortcut: ``Analyzer().analyze(texts)`` with a cached default analyzer.
+
+    >>> analyze("I can't believe I lost my keys again").top  # doctest: +SKIP
+    'annoyance'
+    """
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Analyzer()
+    return _DEFAULT.analyze(texts, **options)
+
+
+_DEFAULT: Analyzer | None = None

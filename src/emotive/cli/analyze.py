@@ -1,0 +1,65 @@
+"""``emotive analyze``: texts or a file in, one JSON record per text out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from emotive.cli._render import print_summary, progress_bar
+
+
+def analyze_command(
+    inputs: Annotated[list[str], typer.Argument(
+        help="Texts to analyze, or one file (.txt .csv .tsv .jsonl .parquet), or - for stdin.",
+        show_default=False)],
+    output: Annotated[Optional[str], typer.Option(
+        "-o", "--output", help="Write results to .jsonl, .csv or .parquet (default: jsonl on stdout).")] = None,
+    scheme: Annotated[str, typer.Option(help="Label scheme: goemotions, ekman, sentiment.")] = "goemotions",
+    top_k: Annotated[Optional[int], typer.Option(help="Keep only the k best labels and scores.")] = None,
+    threshold: Annotated[Optional[float], typer.Option(
+        help="One threshold for every label instead of the tuned per-label thresholds.")] = None,
+    text_column: Annotated[str, typer.Option(help="Text column of a csv/tsv/parquet file.")] = "text",
+    text_field: Annotated[str, typer.Option(help="Text field of a jsonl file.")] = "text",
+    input_format: Annotated[Optional[str], typer.Option(
+        "--format", help="Input format when the suffix does not tell: txt, csv, tsv, jsonl, parquet.")] = None,
+    on_error: Annotated[str, typer.Option(
+        help="fail: stop at the first bad row (exit 2); skip: write it with an error field.")] = "fail",
+    model: Annotated[Optional[str], typer.Option(help="Model name or directory.")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="ONNX threads (default: cores, max 4).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Detect fine-grained emotions in texts or a file.
+
+    Examples: emotive analyze "I can't believe it worked!"
+    · emotive analyze reviews.csv --text-column body -o out.parquet
+    """
+    from emotive.analyze import Analyzer, analyze_file
+
+    analyzer = Analyzer(model, scheme=scheme, threads=threads)
+    if len(inputs) == 1 and (inputs[0] == "-" or os.path.isfile(inputs[0])):
+        _analyze_file(inputs[0], output, analyzer, analyze_file, quiet, dict(
+            fmt=input_format, text_column=text_column, text_field=text_field,
+            on_error=on_error, top_k=top_k, threshold=threshold))
+        return
+    from emotive.analyze._writers import Writer
+    from emotive.taxonomy import get_scheme
+
+    results = analyzer.analyze(inputs, top_k=top_k, threshold=threshold)
+    with Writer(output, get_scheme(scheme).labels, top_k=top_k) as writer:
+        for a in results:
+            writer.write(a.to_dict())
+
+
+def _analyze_file(path, output, analyzer, run, quiet, options) -> None:  # type: ignore[no-untyped-def]
+    from emotive.analyze._readers import count_rows
+
+    if quiet:
+        run(path, output, analyzer=analyzer, **options)
+        return
+    total = count_rows(path, options["fmt"])
+    with progress_bar(f"analyzing {Path(path).name if path != '-' else 'stdin'}", total) as advance:
+        summary = run(path, output, analyzer=analyzer, progress=advance, **options)
+    print_summary(summary.to_dict())

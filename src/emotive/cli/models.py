@@ -1,0 +1,40 @@
+"""``emotive models``: the shipped models, their metrics and data licenses."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+def models_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifests' facts as JSON.")] = False,
+) -> None:
+    """List the shipped models with their test metrics and training-data licenses."""
+    from emotive.models import shipped_models
+
+    rows = [_facts(m) for m in shipped_models()]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table()
+    for col in ("name", "version", "heads", "test metrics", "data (license)", "commercial use"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["version"], r["heads"], r["metrics"], r["data"],
+                      "yes" if r["commercial_use"] else "no (non-commercial data)")
+    Console().print(table)
+
+
+def _facts(m) -> dict:  # type: ignore[no-untyped-def]
+    metrics = ", ".join(f"{k} {v}" for k, v in m.metrics.items() if isinstance(v, (int, float)))
+    return {
+        "name": m.name, "version": m.version, "path": str(m.path),
+        "heads": ", ".join(f"{n} ({len(h.labels)} labels)" for n, h in m.heads.items()),
+        "metrics": metrics or "-",
+        "data": ", ".join(f"{d['name']} ({d['license']})" for d in m.data) or "-",
+        "commercial_use": m.commercial_use,
+    }

@@ -1,0 +1,42 @@
+"""``emotive train``: reproduce a shipped model from ../shared/data (extra ``[train]``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Optional
+
+import typer
+
+from emotive.cli._render import err
+
+app = typer.Typer(help="Reproduce the shipped models (needs pip install 'emotive\\[train]').",
+                  no_args_is_help=True)
+
+
+@app.command("goemotions")
+def goemotions_command(
+    out: Annotated[str, typer.Option(help="Model directory to write.")] = "models/goemotions-minilm-v1",
+    work_dir: Annotated[str, typer.Option(help="Checkpoints; a rerun resumes from here.")] = ".emotive-train/goemotions",
+    data: Annotated[Optional[str], typer.Option(help="Corpora folder (default: $EMOTIVE_DATA or ../shared/data).")] = None,
+    base: Annotated[Optional[str], typer.Option(help="Base encoder directory (default: the packaged all-MiniLM-L6-v2).")] = None,
+    epochs: Annotated[int, typer.Option()] = 3,
+    batch_size: Annotated[int, typer.Option()] = 32,
+    lr: Annotated[float, typer.Option()] = 6e-5,
+    limit: Annotated[Optional[int], typer.Option(help="Use only the first N rows of each split (smoke test).")] = None,
+) -> None:
+    """Fine-tune the GoEmotions 28-label model, tune thresholds on dev, export int8 ONNX."""
+    from emotive._errors import missing_extra
+
+    try:
+        from emotive.training.goemotions import Config, train
+    except ImportError as exc:
+        raise missing_extra("train", exc.name or "torch") from exc
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("emotive").setLevel(logging.INFO)
+    cfg = Config(epochs=epochs, batch_size=batch_size, lr=lr, limit=limit, base=base)
+    from emotive.cli._render import step_bar
+
+    with step_bar("training") as update:
+        metrics = train(out, work_dir=work_dir, data=data, config=cfg,
+                        progress=lambda step, total, loss: update(step, total, f"loss {loss:.3f}"))
+    err.print(f"wrote {out}: test macro-F1 {metrics['macro_f1']}, micro-F1 {metrics['micro_f1']}")

@@ -1,0 +1,85 @@
+"""ONNX inference for model directories: ``preprocess → forward → postprocess``.
+
+Batching, length bucketing, dynamic padding and thread count are handled once here; one
+``InferenceSession`` is created lazily and reused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from emotive._errors import ModelError
+from emotive.models._manifest import Manifest, load_manifest
+from emotive.models._tokenize import Encoded, load_tokenizer, pad
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Raw outputs for a list of texts: per head a ``(n, labels)`` array, in input order."""
+
+    outputs: dict[str, np.ndarray]
+    truncated: np.ndarray
+
+
+class OnnxModel:
+    """A model directory ready for inference.
+
+    ``threads`` sets onnxruntime's intra-op threads (default: all cores, at most 4).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | Manifest, *, threads: int | None = None,
+                 batch_size: int = 32):
+        self.manifest = path if isinstance(path, Manifest) else load_manifest(path)
+        self.threads = threads or min(os.cpu_count() or 1, 4)
+        self.batch_size = batch_size
+        self._session = None
+        self._tokenizer = load_tokenizer(self.manifest.file("tokenizer"), self.manifest.max_length)
+
+    @property
+    def session(self):  # noqa: ANN201 - onnxruntime has no stubs
+        if self._session is None:
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = self.threads
+            opts.inter_op_num_threads = 1
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            try:
+                self._session = ort.InferenceSession(
+                    str(self.manifest.file("model")), opts, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # onnxruntime raises its own untyped errors
+                raise ModelError(f"cannot load {self.manifest.file('model')}: {exc}") from exc
+        return self._session
+
+    def preprocess(self, texts: Sequence[str]) -> list[tuple[np.ndarray, Encoded]]:
+        """Tokenize, then group texts of similar length into padded batches."""
+        encs = self._tokenizer.encode_batch(list(texts))
+        order = np.argsort([len(e.ids) for e in encs], kind="stable")
+        batches = []
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            batches.append((idx, pad([encs[i] for i in idx])))
+        return batches
+
+    def forward(self, batch: Encoded) -> dict[str, np.ndarray]:
+        """Run the graph on one padded batch."""
+        names = list(self.manifest.heads)
+        outs = self.session.run(names, {"input_ids": batch.input_ids,
+                                        "attention_mask": batch.attention_mask})
+        return dict(zip(names, outs))
+
+    def predict(self, texts: Sequence[str]) -> Prediction:
+        """Probabilities of every head for every text, in input order."""
+        n = len(texts)
+        outputs = {name: np.zeros((n, len(h.labels)), dtype=np.float32)
+                   for name, h in self.manifest.heads.items()}
+        truncated = np.zeros(n, dtype=bool)
+        for idx, batch in self.preprocess(texts):
+            for name, arr in self.forward(batch).items():
+                outputs[name][idx] = arr
+            truncated[idx] = batch.truncated
+        return Prediction(outputs, truncated)

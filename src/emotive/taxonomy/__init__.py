@@ -1,0 +1,7 @@
+"""Label schemes (GoEmotions-28, Ekman-7, sentiment-3, …) and mappings between them."""
+
+from __future__ import annotations
+
+from emotive.taxonomy._scheme import BASE, Scheme, get_scheme, scheme_names
+
+__all__ = ["BASE", "Scheme", "get_scheme", "scheme_names"]

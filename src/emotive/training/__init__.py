@@ -1,0 +1,1 @@
+"""Recipes that reproduce the shipped models from ../shared/data (extra ``[train]``)."""

