@@ -94,7 +94,7 @@ def machine_info(packages: Sequence[str] = ()) -> dict[str, Any]:
 
 def utc_now() -> str:
     """The current time as an ISO-8601 UTC string, to the second."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 def command_line() -> str:
@@ -104,10 +104,10 @@ def command_line() -> str:
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A GitHub-flavoured markdown table; numbers right-aligned."""
-    rows = [[str(cell) for cell in row] for row in rows]
-    align = ["---:" if rows and _is_number(rows[0][i]) else "---" for i in range(len(headers))]
+    cells = [[str(cell) for cell in row] for row in rows]
+    align = ["---:" if cells and _is_number(cells[0][i]) else "---" for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines)
 
 

@@ -33,8 +33,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import (REPO_ROOT, command_line, latencies_ms, log, machine_info,
-                     markdown_table, peak_rss_mb, percentile, timed, utc_now, write_results)
+from _common import (
+    REPO_ROOT,
+    command_line,
+    latencies_ms,
+    log,
+    machine_info,
+    markdown_table,
+    peak_rss_mb,
+    percentile,
+    timed,
+    utc_now,
+    write_results,
+)
 
 DEFAULT_MODEL = REPO_ROOT / "src" / "emotive" / "models" / "goemotions-minilm-v1"
 WARMUP_TEXTS = 64
@@ -110,7 +121,7 @@ def build_roberta_torch(args: argparse.Namespace) -> Runner:
     _quiet_transformers()
     # roberta-base shape with the borrowed BERT tokenizer's vocab size and pad id (0).
     config = RobertaConfig(vocab_size=30522, pad_token_id=0, num_labels=NUM_LABELS,
-                           problem_type="multi_label_classification")
+                           problem_type="multi_label_classification")  # type: ignore[call-arg]
     return _torch_pipeline(RobertaForSequenceClassification(config), args)
 
 
@@ -197,6 +208,7 @@ def run_worker(args: argparse.Namespace) -> int:
     result = {"system": system.name, "load_seconds": round(load_seconds, 2),
               **measure(runner, texts, args.latency_n)}
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    result["load_average_1m_after"] = round(os.getloadavg()[0], 2)
     log(f"{system.name}: {result['texts_per_s']} texts/s, "
         f"p95 {result['latency_p95_ms']} ms, peak RSS {result['peak_rss_mb']} MB")
     stdout.write(json.dumps(result) + "\n")
@@ -272,6 +284,10 @@ def _fmt(value: object, digits: int = 1) -> str:
     return f"{value:,.{digits}f}" if isinstance(value, (int, float)) else str(value)
 
 
+def _ratio(value: float) -> str:
+    return f"{value:,.1f}×" if value >= 1 else f"{value:.2g}×"
+
+
 def results_table(payload: dict[str, Any]) -> str:
     ours = payload["emotive"].get("texts_per_s")
     rows = []
@@ -279,7 +295,7 @@ def results_table(payload: dict[str, Any]) -> str:
         if "error" in res:
             rows.append([res["title"], "error", "", "", "", "", res["error"]])
             continue
-        speedup = f"{ours / res['texts_per_s']:,.1f}×" if ours else "n/a"
+        speedup = _ratio(ours / res["texts_per_s"]) if ours else "n/a"
         rows.append([res["title"], _fmt(res["texts_per_s"]), _fmt(res["latency_p50_ms"], 2),
                      _fmt(res["latency_p95_ms"], 2), _fmt(res["peak_rss_mb"]),
                      _fmt(res["load_seconds"], 2), speedup])
@@ -305,7 +321,9 @@ def machine_lines(payload: dict[str, Any]) -> list[str]:
     load = m.get("load_average_1_5_15")
     if load and load[0] >= 0.5:
         lines.append(f"- **Warning:** 1-minute load average was {load[0]} at the start; "
-                     "other processes competed for the CPU, so the numbers are pessimistic.")
+                     "other processes competed for the CPU. Torch's OpenMP threads degrade "
+                     "most when oversubscribed, so the torch rows are the least "
+                     "trustworthy; rerun on an idle machine.")
     return lines
 
 

@@ -94,7 +94,7 @@ def _conversation(record: Mapping[str, Any], original: Mapping[str, list[str]]) 
     if texts is None or len(texts) != len(turns):
         texts = [t["utterance"] for t in turns]
     utts = tuple(_utterance(turn, text, f"{conv_id}:{k}")
-                 for k, (turn, text) in enumerate(zip(turns, texts)))
+                 for k, (turn, text) in enumerate(zip(turns, texts, strict=True)))
     return Conversation(id=conv_id, turns=utts, annotations={"topic": record["topic"]})
 
 

@@ -108,7 +108,7 @@ def _read_tsv(path: Path) -> Iterator[PeldTriple]:
 
 def _triple(parts: list[str], path: Path, lineno: int) -> PeldTriple:
     emotions, sentiments = tuple(parts[6:9]), tuple(parts[9:12])
-    checks = [(label, EMOTIONS) for label in emotions]
+    checks: list[tuple[str, tuple[str, ...]]] = [(label, EMOTIONS) for label in emotions]
     checks += [(label, SENTIMENTS) for label in sentiments]
     for label, allowed in checks:
         if label not in allowed:

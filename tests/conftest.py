@@ -1,0 +1,59 @@
+"""Shared fixtures: a tiny model trained and exported in the test session, data paths."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    from emotive.datasets import data_root as find
+
+    return find()
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer random BERT with the MiniLM tokenizer, saved as a HF directory."""
+    transformers = pytest.importorskip("transformers")
+    from emotive.training._base import default_base_dir
+
+    out = tmp_path_factory.mktemp("tiny_base")
+    cfg = transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2,
+                                  num_attention_heads=2, intermediate_size=64,
+                                  max_position_embeddings=128)
+    transformers.BertModel(cfg).save_pretrained(out)
+    shutil.copyfile(default_base_dir() / "tokenizer.json", out / "tokenizer.json")
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path, data_root: Path) -> Path:
+    """A model directory made by the real GoEmotions recipe on a tiny base and 64 rows."""
+    from emotive.training.goemotions import Config, train
+
+    out = tmp_path_factory.mktemp("tiny_model")
+    work = tmp_path_factory.mktemp("tiny_work")
+    train(out, work_dir=work, data=str(data_root),
+          config=Config(epochs=1, limit=64, base=str(tiny_base), checkpoint_every=1))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_analyzer(tiny_model: Path):
+    from emotive import Analyzer
+
+    return Analyzer(tiny_model, threads=1)
+
+
+@pytest.fixture
+def cli_env(tiny_model: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    return env

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from emotive import ModelError
+from emotive.models import OnnxModel, load_manifest, resolve_model, shipped_models
+
+
+def test_bucketing_keeps_input_order(tiny_model) -> None:
+    texts = ["a much longer sentence that has quite a few more tokens than the others",
+             "short", "medium length text here", "x"] * 5
+    model = OnnxModel(tiny_model, threads=1, batch_size=3)
+    together = model.predict(texts).outputs["goemotions"]
+    alone = np.vstack([model.predict([t]).outputs["goemotions"] for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-4)
+
+
+def test_long_texts_are_truncated_and_flagged(tiny_model) -> None:
+    model = OnnxModel(tiny_model, threads=1)
+    pred = model.predict(["word " * 500, "short"])
+    assert pred.truncated.tolist() == [True, False]
+
+
+def test_missing_and_malformed_model_dirs(tmp_path, tiny_model) -> None:
+    with pytest.raises(ModelError, match="no model directory"):
+        load_manifest(tmp_path)
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model, bad)
+    raw = json.loads((bad / "manifest.json").read_text())
+    del raw["heads"]
+    (bad / "manifest.json").write_text(json.dumps(raw))
+    with pytest.raises(ModelError, match="malformed"):
+        load_manifest(bad)
+
+
+def test_corrupt_graph_gives_a_model_error(tmp_path, tiny_model) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model, bad)
+    (bad / "model.onnx").write_bytes(b"not a graph")
+    with pytest.raises(ModelError, match="cannot load"):
+        OnnxModel(bad).predict(["hi"])
+
+
+def test_registry_finds_the_shipped_model_by_name_and_path(tiny_model) -> None:
+    shipped = shipped_models()
+    assert [m.name for m in shipped] == ["emotive.goemotions-minilm.v1"]
+    assert resolve_model("emotive.goemotions-minilm.v1").path == shipped[0].path
+    assert resolve_model(tiny_model).path == tiny_model
+    with pytest.raises(ModelError, match="unknown model 'nope'.*emotive.goemotions-minilm.v1"):
+        resolve_model("nope")
+
+
+def test_shipped_files_match_their_sha256() -> None:
+    from hashlib import sha256
+
+    m = resolve_model()
+    raw = json.loads((m.path / "manifest.json").read_text())
+    for rel, digest in raw["sha256"].items():
+        assert sha256((m.path / rel).read_bytes()).hexdigest() == digest, rel
