@@ -40,3 +40,16 @@ def predict_multilabel(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     empty = ~pred.any(1)
     pred[empty, probs[empty].argmax(1)] = True
     return pred
+
+
+def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, bins: int = 10) -> float:
+    """ECE over every (text, label) cell: mean |accuracy - confidence| weighted by bin size."""
+    p, y = probs.ravel(), y_true.ravel().astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            ece += sel.mean() * abs(y[sel].mean() - p[sel].mean())
+    return float(ece)

@@ -26,9 +26,16 @@ from emotive.models._runtime import OnnxModel
 from emotive.models._tokenize import encode, load_tokenizer
 from emotive.training import _base
 from emotive.training._base import torch
+from emotive.training._card import write_card
 
 log = logging.getLogger("emotive.training")
 NAME = "emotive.goemotions-minilm.v1"
+NOTES = """## Limits
+Trained on Reddit comments (GoEmotions): rare labels (grief, pride, relief, nervousness)
+have few examples and low F1; text from other domains (support tickets, chat, tweets) is
+measured cross-dataset in benchmarks/goemotions_accuracy.py. The scores are per-label
+sigmoid probabilities; they are not calibrated across labels.
+"""
 
 
 @dataclass
@@ -208,6 +215,7 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
     test_probs = OnnxModel(out).predict(test_texts).outputs["goemotions"]
     manifest["metrics"] = _test_metrics(test_y, test_probs, th, labels)
     write_manifest(out, manifest)
+    write_card(out, manifest, NOTES)
     return manifest["metrics"]
 
 
