@@ -46,6 +46,21 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path, data_r
 
 
 @pytest.fixture(scope="session")
+def tiny_fp32(tiny_model: Path) -> Path:
+    """The tiny model with its fp32 graph: exact results whatever the batch.
+
+    The shipped int8 graph quantizes activations dynamically per batch, so a text's scores
+    move slightly (about 0.01) with the other texts of its batch; fp32 does not.
+    """
+    out = tiny_model.parent / "tiny_fp32"
+    if not out.exists():
+        shutil.copytree(tiny_model, out)
+        work = next(p for p in tiny_model.parent.iterdir() if p.name.startswith("tiny_work"))
+        shutil.copyfile(work / "model.fp32.onnx", out / "model.onnx")
+    return out
+
+
+@pytest.fixture(scope="session")
 def tiny_analyzer(tiny_model: Path):
     from emotive import Analyzer
 

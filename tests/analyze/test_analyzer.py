@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from emotive import Analysis, InputError, get_scheme
+from emotive import Analysis, Analyzer, InputError, get_scheme
 
 
-def test_single_text_and_list(tiny_analyzer) -> None:
-    one = tiny_analyzer.analyze("I am so happy for you")
-    many = tiny_analyzer.analyze(["I am so happy for you", "ugh"])
+def test_single_text_and_list(tiny_fp32) -> None:
+    analyzer = Analyzer(tiny_fp32, threads=1)
+    one = analyzer.analyze("I am so happy for you")
+    many = analyzer.analyze(["I am so happy for you", "ugh"])
     assert isinstance(one, Analysis) and len(many) == 2
     assert one.scores == pytest.approx(many[0].scores, abs=1e-5)
     assert set(one.scores) == set(get_scheme("goemotions").labels)

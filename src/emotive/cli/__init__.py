@@ -24,24 +24,10 @@ def _register() -> None:
 
 
 def main() -> None:
-    """Entry point: run the app, turn emotive errors into a message and exit code 2."""
+    """Entry point: click handles usage errors (exit 2); emotive errors exit 2 here."""
     _register()
     try:
-        app(standalone_mode=False)
+        app()
     except EmotiveError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click's usage errors arrive here with standalone_mode=False
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
