@@ -8,11 +8,8 @@ and writes a model directory. Checkpoints every ``checkpoint_every`` steps into
 
 from __future__ import annotations
 
-import json
-import logging
 import os
-import random
-import time
+from functools import cache
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,11 +21,10 @@ from emotive.datasets import goemotions
 from emotive.models._manifest import write_manifest
 from emotive.models._runtime import OnnxModel
 from emotive.models._tokenize import encode, load_tokenizer
-from emotive.training import _base
+from emotive.training import _base, _loop
 from emotive.training._base import torch
 from emotive.training._card import write_card
 
-log = logging.getLogger("emotive.training")
 NAME = "emotive.goemotions-minilm.v1"
 NOTES = """## Limits
 Trained on Reddit comments (GoEmotions): rare labels (grief, pride, relief, nervousness)
@@ -61,31 +57,6 @@ def _load(split: str, root: str | None, labels: list[str], limit: int | None):
         for lab in r.labels:
             y[i, labels.index(lab)] = 1.0
     return [r.text for r in rows], y
-
-
-def _epoch_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[int]]:
-    """Shuffled batches of similar-length texts (sort within chunks of 50 batches)."""
-    rng = random.Random(seed)
-    idx = list(range(len(lengths)))
-    rng.shuffle(idx)
-    chunk = batch_size * 50
-    batches = []
-    for s in range(0, len(idx), chunk):
-        part = sorted(idx[s:s + chunk], key=lambda i: lengths[i])
-        batches += [part[j:j + batch_size] for j in range(0, len(part), batch_size)]
-    rng.shuffle(batches)
-    return batches
-
-
-def _schedule(total: int, warmup: float):
-    warm = max(1, int(total * warmup))
-
-    def factor(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        return max(0.0, (total - step) / max(1, total - warm))
-
-    return factor
 
 
 def _torch_probs(model, tok, texts: list[str], batch_size: int = 128) -> np.ndarray:
@@ -127,65 +98,25 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
 
 def _fit(model, tok, texts, y, dev, cfg: Config, work: Path, progress: Any) -> None:
     lengths = [len(e.ids) for e in tok.encode_batch(texts)]
-    steps_per_epoch = (len(texts) + cfg.batch_size - 1) // cfg.batch_size
-    total = steps_per_epoch * cfg.epochs
-    decay = [p for n, p in model.named_parameters() if "LayerNorm" not in n and "bias" not in n]
-    rest = [p for n, p in model.named_parameters() if "LayerNorm" in n or "bias" in n]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": rest, "weight_decay": 0.0}], lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(total, cfg.warmup))
-    step = _resume(model, opt, sched, cfg, work)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     yt = torch.from_numpy(y)
-    model.train()
-    t0 = time.time()
-    while step < total:
-        epoch, pos = divmod(step, steps_per_epoch)
-        batch = _epoch_batches(lengths, cfg.batch_size, cfg.seed + epoch)[pos]
+
+    @cache
+    def batches(epoch: int) -> list[list[int]]:
+        return _loop.similar_length_batches(lengths, cfg.batch_size, cfg.seed + epoch)
+
+    def step_loss(epoch: int, pos: int):  # type: ignore[no-untyped-def]
+        batch = batches(epoch)[pos]
         enc = encode(tok, [texts[i] for i in batch])
         logits = model(torch.from_numpy(enc.input_ids), torch.from_numpy(enc.attention_mask))
-        loss = loss_fn(logits["goemotions"], yt[batch])
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad()
-        step += 1
-        if progress is not None:
-            progress(step, total, loss.item())
-        if step % 50 == 0:
-            log.info("step %d/%d loss %.4f (%.2f s/step)", step, total, loss.item(),
-                     (time.time() - t0) / 50)
-            t0 = time.time()
-        if step % cfg.checkpoint_every == 0 or step % steps_per_epoch == 0:
-            _checkpoint(model, opt, sched, step, cfg, work)
-        if step % steps_per_epoch == 0:
-            dev_f1 = _macro_f1_tuned(dev[1], _torch_probs(model, tok, dev[0]))
-            log.info("epoch %d done: dev macro-F1 (tuned thresholds, fp32) %.4f",
-                     step // steps_per_epoch, dev_f1)
-            with (work / "epochs.jsonl").open("a") as fh:
-                fh.write(json.dumps({"epoch": step // steps_per_epoch, "dev_macro_f1": dev_f1}) + "\n")
+        return loss_fn(logits["goemotions"], yt[batch])
 
+    def on_epoch(epoch: int) -> dict:
+        return {"macro_f1_tuned_fp32": _macro_f1_tuned(dev[1], _torch_probs(model, tok, dev[0]))}
 
-def _checkpoint(model, opt, sched, step: int, cfg: Config, work: Path) -> None:
-    _base.save_atomic({"model": model.state_dict(), "opt": opt.state_dict(),
-                       "sched": sched.state_dict(), "step": step, "config": asdict(cfg)},
-                      work / "checkpoint.pt")
-
-
-def _resume(model, opt, sched, cfg: Config, work: Path) -> int:
-    path = work / "checkpoint.pt"
-    if not path.exists():
-        return 0
-    state = torch.load(path, weights_only=False)
-    if state["config"] != asdict(cfg):
-        raise SystemExit(f"{path} was made with other settings {state['config']}; "
-                         "delete it or use another --work-dir")
-    model.load_state_dict(state["model"])
-    opt.load_state_dict(state["opt"])
-    sched.load_state_dict(state["sched"])
-    log.info("resumed from %s at step %d", path, state["step"])
-    return int(state["step"])
+    _loop.fit(model, steps_per_epoch=(len(texts) + cfg.batch_size - 1) // cfg.batch_size,
+              settings=asdict(cfg), work=work, step_loss=step_loss, on_epoch=on_epoch,
+              progress=progress)
 
 
 def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: Path,
