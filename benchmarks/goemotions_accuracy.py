@@ -95,23 +95,8 @@ def cross_dataset(model: OnnxModel) -> dict:
         ek_scores = np.stack([probs[:, c].max(1) for c in idx], 1)
         pred = ek_scores.argmax(1)
         gold = np.array([ek.labels.index(t.annotations["emotion"]) for t in turns])
-        out[name] = single_label_scores(gold, pred, ek.labels)
+        out[name] = _metrics.single_label_scores(gold, pred, ek.labels)
     return out
-
-
-def single_label_scores(gold: np.ndarray, pred: np.ndarray, labels: tuple[str, ...]) -> dict:
-    y = np.eye(len(labels), dtype=bool)[gold]
-    p = np.eye(len(labels), dtype=bool)[pred]
-    per = _metrics.f1_per_label(y, p)
-    support = y.sum(0)
-    keep = [i for i, lab in enumerate(labels) if lab != "neutral"]
-    return {
-        "turns": int(len(gold)),
-        "accuracy": float((gold == pred).mean()),
-        "weighted_f1": float((per * support).sum() / support.sum()),
-        "macro_f1": float(per.mean()),
-        "micro_f1_without_neutral": _metrics.micro_f1(y[:, keep], p[:, keep]),
-    }
 
 
 def fp32_model(fp32: Path, shipped: Path, tmp: Path) -> OnnxModel:
@@ -166,7 +151,7 @@ def render(p: dict) -> str:
              "", "## Cross-dataset, zero-shot (Ekman-7 view, one label per utterance)", "",
              markdown_table(["test set", "turns", "accuracy", "weighted-F1", "macro-F1",
                              "micro-F1 w/o neutral"],
-                            [[k, v["turns"], f"{v['accuracy']:.4f}", f"{v['weighted_f1']:.4f}",
+                            [[k, v["n"], f"{v['accuracy']:.4f}", f"{v['weighted_f1']:.4f}",
                               f"{v['macro_f1']:.4f}", f"{v['micro_f1_without_neutral']:.4f}"]
                              for k, v in r["cross_dataset_zero_shot_ekman"].items()])]
     return "\n".join(parts)

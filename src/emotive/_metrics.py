@@ -53,3 +53,28 @@ def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, bins: int 
         if sel.any():
             ece += sel.mean() * abs(y[sel].mean() - p[sel].mean())
     return float(ece)
+
+
+def single_label_scores(gold: np.ndarray, pred: np.ndarray, labels: tuple[str, ...],
+                        neutral: str = "neutral") -> dict[str, float]:
+    """Accuracy, weighted-F1, macro-F1 and micro-F1 without ``neutral`` (DailyDialog's
+    usual metric) of class-index predictions."""
+    y = np.eye(len(labels), dtype=bool)[gold]
+    p = np.eye(len(labels), dtype=bool)[pred]
+    per = f1_per_label(y, p)
+    support = y.sum(0)
+    keep = [i for i, lab in enumerate(labels) if lab != neutral]
+    return {
+        "n": int(len(gold)),
+        "accuracy": float((gold == pred).mean()),
+        "weighted_f1": float((per * support).sum() / max(1, support.sum())),
+        "macro_f1": float(per.mean()),
+        "micro_f1_without_neutral": micro_f1(y[:, keep], p[:, keep]),
+    }
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson's r of two vectors."""
+    x, y = x - x.mean(), y - y.mean()
+    denom = float(np.sqrt((x * x).sum() * (y * y).sum()))
+    return float((x * y).sum() / denom) if denom else 0.0

@@ -10,10 +10,17 @@ import numpy as np
 
 from emotive._errors import InputError
 from emotive.models import OnnxModel, resolve_model
-from emotive.schema import Analysis
+from emotive.analyze._conversation import (
+    ConversationAnalysis,
+    build_turns,
+    context_inputs,
+    flow,
+)
+from emotive.schema import Analysis, Conversation
 from emotive.taxonomy import BASE, get_scheme
 
 HEAD = "goemotions"
+CONVERSATION_MODEL = "emotive.conversation-minilm.v1"
 
 
 class Analyzer:
@@ -31,8 +38,11 @@ class Analyzer:
 
     def __init__(self, model: str | os.PathLike[str] | None = None, *, scheme: str = BASE,
                  threshold: float | None = None, top_k: int | None = None,
-                 threads: int | None = None, batch_size: int = 32):
+                 threads: int | None = None, batch_size: int = 32,
+                 conversation_model: str | os.PathLike[str] | None = None):
         self.model = OnnxModel(resolve_model(model), threads=threads, batch_size=batch_size)
+        self._conversation_model = conversation_model
+        self._conv: OnnxModel | None = None
         head = self.model.manifest.heads[HEAD]
         self.labels = head.labels
         self.thresholds = np.asarray(head.thresholds or [0.5] * len(head.labels))
@@ -58,6 +68,49 @@ class Analyzer:
                 raise InputError(f"text {i + 1}: {problem}")
         results = self._analyze(batch, scheme, threshold, top_k)
         return results[0] if single else results
+
+    @property
+    def conversation_model(self) -> OnnxModel:
+        """The in-context/VAD/ED model, loaded on first use."""
+        if self._conv is None:
+            name = self._conversation_model or CONVERSATION_MODEL
+            self._conv = OnnxModel(resolve_model(name), threads=self.model.threads,
+                                   batch_size=self.model.batch_size)
+        return self._conv
+
+    def analyze_conversation(self, conversation: Conversation, *,
+                             top_k: int | None = None) -> ConversationAnalysis:
+        """Emotions of every turn in context, VAD, intensity, shifts and contagion.
+
+        >>> from emotive import Conversation, Utterance
+        >>> conv = Conversation("c1", (Utterance("My flight got cancelled.", "A"),
+        ...                            Utterance("Oh no, I'm so sorry!", "B"),
+        ...                            Utterance("Fine.", "A")))
+        >>> Analyzer().analyze_conversation(conv).turns[2].emotion in {"anger", "sadness", "neutral", "disgust"}
+        True
+        """
+        return self.analyze_conversations([conversation], top_k=top_k)[0]
+
+    def analyze_conversations(self, conversations: Sequence[Conversation], *,
+                              top_k: int | None = None) -> list[ConversationAnalysis]:
+        """Several conversations at once (their turns share batches: faster)."""
+        for conv in conversations:
+            check_conversation(conv)
+        spec = self.conversation_model.manifest.extra.get("input", {})
+        window, speakers = spec.get("window", 3), spec.get("speakers", True)
+        pairs = [p for c in conversations for p in context_inputs(c, window, speakers)]
+        texts = [t.text for c in conversations for t in c.turns]
+        fine = self._analyze(texts, None, None, top_k)
+        pred = self.conversation_model.predict(pairs)
+        labels7 = self.conversation_model.manifest.heads["context7"].labels
+        out, start = [], 0
+        for conv in conversations:
+            sl = slice(start, start + len(conv.turns))
+            turns = build_turns(conv, fine[sl], pred.outputs["context7"][sl],
+                                pred.outputs["vad"][sl], labels7, pred.truncated[sl])
+            out.append(flow(conv.id, turns))
+            start = sl.stop
+        return out
 
     def pipeline(self, texts: str | Sequence[str], top_k: int | None = None) -> list:
         """The transformers pipeline shape: ``[{"label": ..., "score": ...}, ...]`` per text."""
@@ -87,6 +140,16 @@ class Analyzer:
         if not on:
             on = [max(scores, key=scores.__getitem__)]
         return Analysis(text, scores, tuple(on[:k]), sch.name, truncated)
+
+
+def check_conversation(conv: Conversation) -> None:
+    """Raise ``InputError`` for a conversation with no turns or an unusable turn."""
+    if not conv.turns:
+        raise InputError(f"conversation {conv.id!r} has no turns")
+    for k, turn in enumerate(conv.turns):
+        problem = text_problem(turn.text)
+        if problem:
+            raise InputError(f"conversation {conv.id!r}, turn {k}: {problem}")
 
 
 def text_problem(text: object) -> str | None:

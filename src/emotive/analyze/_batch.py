@@ -27,11 +27,13 @@ class Summary:
     analyzed: int = 0
     errors: int = 0
     truncated: int = 0
+    conversations: int = 0
     label_counts: Counter[str] = field(default_factory=Counter)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "scheme": self.scheme, "rows": self.rows,
                 "analyzed": self.analyzed, "errors": self.errors, "truncated": self.truncated,
+                "conversations": self.conversations,
                 "label_counts": dict(self.label_counts.most_common())}
 
 

@@ -11,11 +11,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import IO, Any
 
 from emotive._errors import InputError
 
 OUTPUTS = ("jsonl", "csv", "parquet")
+BASE_COLUMNS = ["line", "text", "top", "labels", "error", "truncated"]
 
 
 class Writer:
@@ -26,12 +28,14 @@ class Writer:
     """
 
     def __init__(self, path: str | None, labels: tuple[str, ...], fmt: str | None = None,
-                 top_k: int | None = None):
+                 top_k: int | None = None, columns: list[str] | None = None,
+                 flatten: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
         self.path = None if path in (None, "-") else Path(path)
         self.kind = fmt or (self.path.suffix.lstrip(".").lower() if self.path else "jsonl")
         if self.kind not in OUTPUTS:
             raise InputError(f"cannot write {self.kind!r} output; use one of: {', '.join(OUTPUTS)}")
-        self.labels = labels
+        self.columns = columns or [*BASE_COLUMNS, *labels]
+        self.flatten = flatten or (lambda rec: _flat(rec, labels))
         self.top_k = top_k
         self._fh: IO[str] | None = None
         self._rows: list[dict[str, Any]] = []
@@ -54,14 +58,13 @@ class Writer:
                 record = {**record, "scores": dict(list(record["scores"].items())[:self.top_k])}
             self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         elif self.kind == "csv":
-            self._write_csv(_flat(record, self.labels))
+            self._write_csv(self.flatten(record))
         else:
-            self._rows.append(_flat(record, self.labels))
+            self._rows.append(self.flatten(record))
 
     def _write_csv(self, flat: dict[str, Any]) -> None:
         if self._csv is None:
-            cols = ["line", "text", "top", "labels", "error", "truncated", *self.labels]
-            self._csv = csv.DictWriter(self._fh, fieldnames=cols, extrasaction="ignore")
+            self._csv = csv.DictWriter(self._fh, fieldnames=self.columns, extrasaction="ignore")
             self._csv.writeheader()
         self._csv.writerow(flat)
 
@@ -76,7 +79,7 @@ class Writer:
             self._tmp.unlink(missing_ok=True)
             return
         if self.kind == "parquet":
-            _write_parquet(self._rows, self._tmp, self.labels)
+            _write_parquet(self._rows, self._tmp, self.columns)
         if self.kind == "csv" and self._csv is None:  # no rows: still a valid csv with header
             with open(self._tmp, "w", encoding="utf-8", newline="") as fh:
                 self._fh = fh
@@ -96,13 +99,9 @@ def _flat(record: dict[str, Any], labels: tuple[str, ...]) -> dict[str, Any]:
     return flat
 
 
-def _write_parquet(rows: list[dict[str, Any]], path: Path, labels: tuple[str, ...]) -> None:
+def _write_parquet(rows: list[dict[str, Any]], path: Path, columns: list[str]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    cols = ["line", "text", "top", "labels", "error", "truncated", *labels]
-    types = [pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.bool_()]
-    types += [pa.float64()] * len(labels)
-    schema = pa.schema([pa.field(c, t) for c, t in zip(cols, types)])
-    table = pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows], schema=schema)
-    pq.write_table(table, path)
+    data = {c: [r.get(c) for r in rows] for c in columns}
+    pq.write_table(pa.table(data), path)

@@ -44,10 +44,12 @@ def print_summary(summary: dict) -> None:
     done = summary["analyzed"] or 1
     table = Table()
     table.add_column(f"label ({summary['scheme']})")
-    table.add_column("texts", justify="right")
+    table.add_column("count", justify="right")
     table.add_column("share", justify="right")
     for label, count in summary["label_counts"].items():
         table.add_row(label, str(count), f"{count / done:.1%}")
     err.print(table)
-    err.print(f"{summary['rows']} rows: {summary['analyzed']} analyzed, {summary['errors']} "
-              f"errors, {summary['truncated']} truncated to the model's length")
+    convs = f"{summary['conversations']} conversations, " if summary.get("conversations") else ""
+    unit = "turns" if convs else "rows"
+    err.print(f"{convs}{summary['rows']} {unit}: {summary['analyzed']} analyzed, "
+              f"{summary['errors']} errors, {summary['truncated']} truncated to the model's length")

@@ -30,6 +30,18 @@ def analyze_command(
     model: Annotated[Optional[str], typer.Option(help="Model name or directory.")] = None,
     threads: Annotated[Optional[int], typer.Option(help="ONNX threads (default: cores, max 4).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    conversations: Annotated[bool, typer.Option(
+        "--conversations", help="The file holds conversations: per turn, the emotion in context, "
+        "VAD, intensity, shifts and contagion.")] = False,
+    nested: Annotated[bool, typer.Option(
+        "--nested", help="With --conversations: one record per conversation (jsonl).")] = False,
+    conversation_column: Annotated[Optional[str], typer.Option(
+        help="Flat files of turns: the column that names the conversation.")] = None,
+    speaker_column: Annotated[str, typer.Option(help="Flat files of turns: the speaker column.")] = "speaker",
+    turn_column: Annotated[Optional[str], typer.Option(
+        help="Flat files of turns: a numeric column that orders the turns (default: file order).")] = None,
+    conversation_model: Annotated[Optional[str], typer.Option(
+        help="In-context model name or directory.")] = None,
 ) -> None:
     """Detect fine-grained emotions in texts or a file.
 
@@ -38,7 +50,14 @@ def analyze_command(
     """
     from emotive.analyze import Analyzer, analyze_file
 
-    analyzer = Analyzer(model, scheme=scheme, threads=threads)
+    analyzer = Analyzer(model, scheme=scheme, threads=threads,
+                        conversation_model=conversation_model)
+    if conversations:
+        _analyze_conversations(inputs, output, analyzer, quiet, dict(
+            fmt=input_format, nested=nested, on_error=on_error, top_k=top_k,
+            text_column=text_column, conversation_column=conversation_column,
+            speaker_column=speaker_column, turn_column=turn_column))
+        return
     if len(inputs) == 1 and (inputs[0] == "-" or os.path.isfile(inputs[0])):
         _analyze_file(inputs[0], output, analyzer, analyze_file, quiet, dict(
             fmt=input_format, text_column=text_column, text_field=text_field,
@@ -62,4 +81,23 @@ def _analyze_file(path, output, analyzer, run, quiet, options) -> None:  # type:
     total = count_rows(path, options["fmt"])
     with progress_bar(f"analyzing {Path(path).name if path != '-' else 'stdin'}", total) as advance:
         summary = run(path, output, analyzer=analyzer, progress=advance, **options)
+    print_summary(summary.to_dict())
+
+
+def _analyze_conversations(inputs, output, analyzer, quiet, options) -> None:  # type: ignore[no-untyped-def]
+    from emotive._errors import InputError
+    from emotive.analyze import analyze_conversation_file
+    from emotive.analyze._readers import count_rows
+
+    if len(inputs) != 1 or not (inputs[0] == "-" or os.path.isfile(inputs[0])):
+        raise InputError("--conversations takes one file (jsonl conversations, or a flat "
+                         "csv/tsv/jsonl/parquet of turns with --conversation-column)")
+    path = inputs[0]
+    if quiet:
+        analyze_conversation_file(path, output, analyzer=analyzer, **options)
+        return
+    total = count_rows(path, options["fmt"]) if options["conversation_column"] is None else None
+    with progress_bar("conversations", total) as advance:
+        summary = analyze_conversation_file(path, output, analyzer=analyzer, progress=advance,
+                                            **options)
     print_summary(summary.to_dict())

@@ -17,6 +17,9 @@ from emotive.models._manifest import Manifest, load_manifest
 from emotive.models._tokenize import Encoded, load_tokenizer, pad
 
 
+Input = str | tuple[str, str]
+
+
 @dataclass(frozen=True)
 class Prediction:
     """Raw outputs for a list of texts: per head a ``(n, labels)`` array, in input order."""
@@ -55,8 +58,11 @@ class OnnxModel:
                 raise ModelError(f"cannot load {self.manifest.file('model')}: {exc}") from exc
         return self._session
 
-    def preprocess(self, texts: Sequence[str]) -> list[tuple[np.ndarray, Encoded]]:
-        """Tokenize, then group texts of similar length into padded batches."""
+    def preprocess(self, texts: Sequence[Input]) -> list[tuple[np.ndarray, Encoded]]:
+        """Tokenize, then group texts of similar length into padded batches.
+
+        An input is a text or a ``(text, context)`` pair (the in-context model).
+        """
         encs = self._tokenizer.encode_batch(list(texts))
         order = np.argsort([len(e.ids) for e in encs], kind="stable")
         batches = []
@@ -72,7 +78,7 @@ class OnnxModel:
                                         "attention_mask": batch.attention_mask})
         return dict(zip(names, outs))
 
-    def predict(self, texts: Sequence[str]) -> Prediction:
+    def predict(self, texts: Sequence[Input]) -> Prediction:
         """Probabilities of every head for every text, in input order."""
         n = len(texts)
         outputs = {name: np.zeros((n, len(h.labels)), dtype=np.float32)

@@ -72,7 +72,11 @@ class _Exportable(nn.Module):  # type: ignore[misc]
         outs = []
         for name, act in self.activations.items():
             x = logits[name]
-            outs.append(torch.sigmoid(x) if act == "sigmoid" else torch.softmax(x, -1))
+            if act == "sigmoid":
+                x = torch.sigmoid(x)
+            elif act == "softmax":
+                x = torch.softmax(x, -1)
+            outs.append(x)  # "linear": regression outputs as they are
         return tuple(outs)
 
 
