@@ -72,3 +72,22 @@ def cli_env(tiny_model: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+@pytest.fixture(scope="session")
+def tiny_conv_model(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path,
+                    data_root: Path) -> Path:
+    """A conversation model made by the real multi-task recipe on a tiny base."""
+    from emotive.training.conversation import Config, train
+
+    out = tmp_path_factory.mktemp("tiny_conv_model")
+    train(out, work_dir=tmp_path_factory.mktemp("tiny_conv_work"), data=str(data_root),
+          config=Config(epochs=1, limit=6, base=str(tiny_base), checkpoint_every=1000))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_conv_analyzer(tiny_model: Path, tiny_conv_model: Path):
+    from emotive import Analyzer
+
+    return Analyzer(tiny_model, conversation_model=tiny_conv_model, threads=1)
