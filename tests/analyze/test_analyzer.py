@@ -57,3 +57,11 @@ def test_bad_options(tiny_analyzer) -> None:
         tiny_analyzer.analyze("x", threshold=1.5)
     with pytest.raises(InputError, match="top_k must be at least 1"):
         tiny_analyzer.analyze("x", top_k=0)
+
+
+def test_native_schemes_are_refused_for_texts(tiny_analyzer) -> None:
+    from emotive import ConfigError
+
+    with pytest.raises(ConfigError, match="scheme 'ed32' comes from its own model head"):
+        tiny_analyzer.analyze("hello", scheme="ed32")
+    assert tiny_analyzer.analyze("hello", scheme="plutchik").scheme == "plutchik"

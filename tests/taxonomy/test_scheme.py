@@ -47,3 +47,27 @@ def test_unknown_scheme_names_the_choices() -> None:
         get_scheme("ekmann")
     for name in scheme_names():
         assert name in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["plutchik", "dialogue7"])
+def test_new_grouped_schemes_partition_goemotions(name: str) -> None:
+    members = [m for g in get_scheme(name).groups.values() for m in g]
+    assert sorted(members) == sorted(get_scheme("goemotions").labels)
+
+
+def test_dialogue7_is_meld_and_dailydialog_labels() -> None:
+    from emotive.datasets import meld
+
+    assert get_scheme("meld").labels == meld.EMOTIONS == get_scheme("context7").labels
+
+
+def test_ed32_is_native_with_a_partial_map_to_goemotions() -> None:
+    from emotive.datasets import empatheticdialogues
+
+    ed = get_scheme("ed32")
+    assert ed.native and list(ed.labels) == list(empatheticdialogues.LABELS)
+    assert set(ed.to_goemotions) == set(ed.labels)
+    fine = set(get_scheme("goemotions").labels)
+    assert all(v is None or v in fine for v in ed.to_goemotions.values())
+    with pytest.raises(ConfigError, match="cannot be computed from GoEmotions"):
+        ed.convert({"joy": 1.0})

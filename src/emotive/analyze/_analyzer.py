@@ -8,7 +8,7 @@ from typing import overload
 
 import numpy as np
 
-from emotive._errors import InputError
+from emotive._errors import ConfigError, InputError
 from emotive.models import OnnxModel, resolve_model
 from emotive.analyze._conversation import (
     ConversationAnalysis,
@@ -17,7 +17,7 @@ from emotive.analyze._conversation import (
     flow,
 )
 from emotive.schema import Analysis, Conversation
-from emotive.taxonomy import BASE, get_scheme
+from emotive.taxonomy import BASE, Scheme, get_scheme, scheme_names
 
 HEAD = "goemotions"
 CONVERSATION_MODEL = "emotive.conversation-minilm.v1"
@@ -46,7 +46,7 @@ class Analyzer:
         head = self.model.manifest.heads[HEAD]
         self.labels = head.labels
         self.thresholds = np.asarray(head.thresholds or [0.5] * len(head.labels))
-        self.scheme = get_scheme(scheme).name
+        self.scheme = text_scheme(scheme).name
         self.threshold = _check_threshold(threshold)
         self.top_k = _check_top_k(top_k)
 
@@ -122,7 +122,7 @@ class Analyzer:
                  top_k: int | None) -> list[Analysis]:
         pred = self.model.predict(texts)
         probs = pred.outputs[HEAD]
-        sch = get_scheme(scheme or self.scheme)
+        sch = text_scheme(scheme or self.scheme)
         thr = _check_threshold(threshold) if threshold is not None else self.threshold
         k = _check_top_k(top_k) if top_k is not None else self.top_k
         return [self._one(t, p, bool(tr), sch, thr, k)
@@ -140,6 +140,16 @@ class Analyzer:
         if not on:
             on = [max(scores, key=scores.__getitem__)]
         return Analysis(text, scores, tuple(on[:k]), sch.name, truncated)
+
+
+def text_scheme(name: str) -> Scheme:
+    """A scheme that text scores can be given in (not one that only a model head makes)."""
+    sch = get_scheme(name)
+    if sch.native:
+        usable = [n for n in scheme_names() if not get_scheme(n).native]
+        raise ConfigError(f"scheme {sch.name!r} comes from its own model head (see "
+                          f"analyze_conversation); for texts choose one of: {', '.join(usable)}")
+    return sch
 
 
 def check_conversation(conv: Conversation) -> None:

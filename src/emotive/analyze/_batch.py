@@ -9,10 +9,9 @@ from itertools import islice
 from typing import Any
 
 from emotive._errors import ConfigError, InputError
-from emotive.analyze._analyzer import Analyzer, text_problem
+from emotive.analyze._analyzer import Analyzer, text_problem, text_scheme
 from emotive.analyze._readers import Row, read_rows
 from emotive.analyze._writers import Writer
-from emotive.taxonomy import get_scheme
 
 ON_ERROR = ("fail", "skip")
 
@@ -51,7 +50,7 @@ def analyze_file(path: str, output: str | None = None, *, analyzer: Analyzer | N
     if on_error not in ON_ERROR:
         raise ConfigError(f"unknown on_error {on_error!r}; choose one of: {', '.join(ON_ERROR)}")
     analyzer = analyzer or Analyzer()
-    sch = get_scheme(scheme or analyzer.scheme)
+    sch = text_scheme(scheme or analyzer.scheme)
     summary = Summary(source=path, scheme=sch.name)
     rows = read_rows(path, fmt, text_column=text_column, text_field=text_field)
     with Writer(output, sch.labels, top_k=top_k) as writer:

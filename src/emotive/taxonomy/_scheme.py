@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -28,6 +28,12 @@ class Scheme:
     labels: tuple[str, ...]
     groups: Mapping[str, tuple[str, ...]]
     description: str = ""
+    to_goemotions: Mapping[str, str | None] = field(default_factory=dict)
+
+    @property
+    def native(self) -> bool:
+        """True for a scheme that a model head produces itself (not derivable from GoEmotions)."""
+        return not self.groups
 
     def convert(self, scores: Mapping[str, float]) -> dict[str, float]:
         """GoEmotions scores → this scheme's scores (max over members).
@@ -35,6 +41,9 @@ class Scheme:
         >>> get_scheme("sentiment").convert({"joy": 0.9, "anger": 0.2, "neutral": 0.1})["positive"]
         0.9
         """
+        if self.native:
+            raise ConfigError(f"scheme {self.name!r} comes from its own model head and cannot "
+                              "be computed from GoEmotions scores")
         return {lab: max((scores.get(m, 0.0) for m in self.groups[lab]), default=0.0)
                 for lab in self.labels}
 
@@ -61,12 +70,19 @@ def get_scheme(name: str) -> Scheme:
     key = name.strip().lower()
     for scheme_name, spec in raw.items():
         if key == scheme_name or key in spec.get("aliases", ()):
-            if "groups" in spec:
-                groups = {k: tuple(v) for k, v in spec["groups"].items()}
-            else:
-                groups = {lab: (lab,) for lab in spec["labels"]}
-            return Scheme(scheme_name, tuple(groups), groups, spec.get("description", ""))
+            return _build(scheme_name, spec)
     raise ConfigError(f"unknown scheme {name!r}; choose one of: {', '.join(scheme_names())}")
+
+
+def _build(name: str, spec: dict) -> Scheme:
+    description = spec.get("description", "")
+    if spec.get("native"):
+        return Scheme(name, tuple(spec["labels"]), {}, description, spec.get("to_goemotions", {}))
+    if "groups" in spec:
+        groups = {k: tuple(v) for k, v in spec["groups"].items()}
+    else:
+        groups = {lab: (lab,) for lab in spec["labels"]}
+    return Scheme(name, tuple(groups), groups, description)
 
 
 def scheme_names() -> list[str]:
