@@ -9,13 +9,13 @@ from typing import overload
 import numpy as np
 
 from emotive._errors import ConfigError, InputError
-from emotive.models import OnnxModel, resolve_model
 from emotive.analyze._conversation import (
     ConversationAnalysis,
     build_turns,
     context_inputs,
     flow,
 )
+from emotive.models import OnnxModel, resolve_model
 from emotive.schema import Analysis, Conversation
 from emotive.taxonomy import BASE, Scheme, get_scheme, scheme_names
 

@@ -10,8 +10,8 @@ import csv
 import json
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 from emotive._errors import InputError

@@ -31,8 +31,7 @@ def goemotions_command(
         from emotive.training.goemotions import Config, train
     except ImportError as exc:
         raise missing_extra("train", exc.name or "torch") from exc
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("emotive").setLevel(logging.INFO)
+    _logging()
     cfg = Config(epochs=epochs, batch_size=batch_size, lr=lr, limit=limit, base=base)
     from emotive.cli._render import step_bar
 
@@ -40,3 +39,39 @@ def goemotions_command(
         metrics = train(out, work_dir=work_dir, data=data, config=cfg,
                         progress=lambda step, total, loss: update(step, total, f"loss {loss:.3f}"))
     err.print(f"wrote {out}: test macro-F1 {metrics['macro_f1']}, micro-F1 {metrics['micro_f1']}")
+
+
+@app.command("conversation")
+def conversation_command(
+    out: Annotated[str, typer.Option(help="Model directory to write.")] = "models/conversation-minilm-v1",
+    work_dir: Annotated[str, typer.Option(help="Checkpoints; a rerun resumes from here.")] = ".emotive-train/conversation",
+    data: Annotated[Optional[str], typer.Option(help="Corpora folder (default: $EMOTIVE_DATA or ../shared/data).")] = None,
+    base: Annotated[Optional[str], typer.Option(help="Base encoder directory (default: the packaged all-MiniLM-L6-v2).")] = None,
+    epochs: Annotated[int, typer.Option()] = 2,
+    lr: Annotated[float, typer.Option()] = 6e-5,
+    window: Annotated[int, typer.Option(help="Preceding turns the model sees (0: no context).")] = 3,
+    speakers: Annotated[bool, typer.Option(help="Mark context turns (same)/(other).")] = True,
+    tasks: Annotated[str, typer.Option(help="Heads to train: context7,vad,ed32.")] = "context7,vad,ed32",
+    limit: Annotated[Optional[int], typer.Option(help="First N conversations/rows per corpus (smoke test).")] = None,
+) -> None:
+    """Fine-tune the conversation model: emotion in context, VAD, EmpatheticDialogues-32."""
+    from emotive._errors import missing_extra
+
+    try:
+        from emotive.training.conversation import Config, train
+    except ImportError as exc:
+        raise missing_extra("train", exc.name or "torch") from exc
+    _logging()
+    cfg = Config(epochs=epochs, lr=lr, window=window, speakers=speakers, tasks=tasks,
+                 limit=limit, base=base)
+    from emotive.cli._render import step_bar
+
+    with step_bar("training") as update:
+        metrics = train(out, work_dir=work_dir, data=data, config=cfg,
+                        progress=lambda step, total, loss: update(step, total, f"loss {loss:.3f}"))
+    err.print(f"wrote {out}: {metrics}")
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("emotive").setLevel(logging.INFO)

@@ -16,7 +16,6 @@ from emotive._errors import ModelError
 from emotive.models._manifest import Manifest, load_manifest
 from emotive.models._tokenize import Encoded, load_tokenizer, pad
 
-
 Input = str | tuple[str, str]
 
 

@@ -20,98 +20,36 @@ from __future__ import annotations
 import math
 import os
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from emotive.analyze._context import WINDOW, context_input
 from emotive.datasets import dailydialog, emobank, empatheticdialogues, meld
 from emotive.models._manifest import write_manifest
 from emotive.models._runtime import OnnxModel
 from emotive.models._tokenize import encode, load_tokenizer
-from emotive.training import _base, _loop, _card
+from emotive.training import _base, _card, _loop
 from emotive.training._base import torch
+from emotive.training._conv_data import (
+    ED32,
+    EMOTIONS7,
+    SIZES,
+    VAD_NAMES,
+    Config,
+    Task,
+    _metrics_single,
+    _pearson,
+    context_examples,
+    ed_examples,
+    heads_of,
+    test_metrics,
+    vad_examples,
+)
 
 NAME = "emotive.conversation-minilm.v1"
-EMOTIONS7 = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
-ED32 = tuple(empatheticdialogues.LABELS)
-VAD_NAMES = ("v", "a", "d", "reader_v", "reader_a", "reader_d", "writer_v", "writer_a", "writer_d")
-
-
-@dataclass
-class Config:
-    """Training settings; the defaults reproduce the shipped model."""
-
-    epochs: int = 2
-    batch_size: int = 32
-    lr: float = 6e-5
-    weight_decay: float = 0.01
-    warmup: float = 0.06
-    max_length: int = 128
-    seed: int = 13
-    window: int = WINDOW  # preceding turns in the context (0: no context)
-    speakers: bool = True  # mark context turns (same)/(other)
-    neutral_keep: float = 0.3  # share of DailyDialog's neutral training turns kept
-    limit: int | None = None  # first N conversations / rows per corpus (smoke tests)
-    checkpoint_every: int = 200
-    base: str | None = None
-
-
-@dataclass
-class Task:
-    """The examples of one head: inputs (text pairs) and targets."""
-
-    head: str
-    inputs: list[tuple[str, str]]
-    targets: np.ndarray  # class index (int) or standardized values (float, NaN = missing)
-
-
-def context_examples(split_dd: str, split_meld: str, cfg: Config, data: str | None,
-                     neutral_keep: float = 1.0) -> tuple[Task, list[str]]:
-    """Per-turn in-context examples of DailyDialog and MELD, and each example's corpus."""
-    rng = random.Random(cfg.seed)
-    inputs, targets, source = [], [], []
-    for name, convs in (("dailydialog", dailydialog.read(split_dd, data)),
-                        ("meld", meld.read(split_meld, data))):
-        for conv in _first(convs, cfg.limit):
-            for k, turn in enumerate(conv.turns):
-                emo = turn.annotations["emotion"]
-                if name == "dailydialog" and emo == "neutral" and rng.random() >= neutral_keep:
-                    continue
-                inputs.append(context_input(conv.turns, k, window=cfg.window,
-                                            speakers=cfg.speakers))
-                targets.append(EMOTIONS7.index(emo))
-                source.append(name)
-    return Task("context7", inputs, np.array(targets)), source
-
-
-def ed_examples(split: str, cfg: Config, data: str | None, mode: str = "mixed") -> Task:
-    """``mode``: ``situation``, ``opening`` (the speaker's first turn) or ``mixed`` (seeded)."""
-    rng = random.Random(cfg.seed)
-    inputs, targets = [], []
-    for conv in _first(empatheticdialogues.read(split, data), cfg.limit):
-        pick = mode if mode != "mixed" else rng.choice(["situation", "opening"])
-        text = conv.annotations["situation"] if pick == "situation" else conv.turns[0].text
-        inputs.append((text, ""))
-        targets.append(ED32.index(conv.annotations["emotion"]))
-    return Task("ed32", inputs, np.array(targets))
-
-
-def vad_examples(split: str, cfg: Config, data: str | None) -> Task:
-    rows = list(_first(emobank.read(split, data), cfg.limit))
-    nan3 = (math.nan,) * 3
-    y = np.array([(r.v, r.a, r.d, *(r.reader or nan3), *(r.writer or nan3)) for r in rows])
-    return Task("vad", [(r.text, "") for r in rows], y.astype(np.float32))
-
-
-def _first(items, limit):  # type: ignore[no-untyped-def]
-    for i, item in enumerate(items):
-        if limit is not None and i >= limit:
-            return
-        yield item
 
 
 def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
@@ -124,11 +62,12 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     torch.manual_seed(cfg.seed)
     base = _base.resolve_base(cfg.base)
     tok = load_tokenizer(base / "tokenizer.json", cfg.max_length)
-    tasks = [context_examples("train", "train", cfg, data, cfg.neutral_keep)[0],
-             ed_examples("train", cfg, data), vad_examples("train", cfg, data)]
-    scale = _standardize(tasks[2])
-    model = _base.PooledClassifier(base, {"context7": len(EMOTIONS7), "vad": len(VAD_NAMES),
-                                          "ed32": len(ED32)})
+    heads = heads_of(cfg)
+    tasks = [context_examples("train", "train", cfg, data, cfg.neutral_keep)[0]]
+    tasks += [ed_examples("train", cfg, data)] if "ed32" in heads else []
+    tasks += [vad_examples("train", cfg, data)] if "vad" in heads else []
+    scale = _standardize(tasks[-1]) if "vad" in heads else None
+    model = _base.PooledClassifier(base, {h: SIZES[h] for h in heads})
     _fit(model, tok, tasks, scale, cfg, work, data, progress)
     return _finish(model, base, scale, cfg, work, out, data)
 
@@ -172,7 +111,7 @@ def _task_loss(pred, target):  # type: ignore[no-untyped-def]
 
 
 def _torch_outputs(model, tok, inputs, batch_size: int = 128) -> dict[str, np.ndarray]:
-    chunks: dict[str, list[np.ndarray]] = {"context7": [], "vad": [], "ed32": []}
+    chunks: dict[str, list[np.ndarray]] = {h: [] for h in model.heads}
     for s in range(0, len(inputs), batch_size):
         enc = encode(tok, inputs[s:s + batch_size])
         out = model(torch.from_numpy(enc.input_ids), torch.from_numpy(enc.attention_mask))
@@ -193,25 +132,17 @@ def _dev_metrics(run, cfg: Config, data, scale, limit: int | None = 120) -> dict
         if sel.any():
             m = _metrics_single(ctx.targets[sel], probs[sel].argmax(1))
             out[name] = round(m["weighted_f1" if name == "meld" else "micro_f1_without_neutral"], 4)
-    ed = ed_examples("valid", small, data, "situation")
-    out["ed_acc"] = round(float((run(ed.inputs)["ed32"].argmax(1) == ed.targets).mean()), 4)
-    vad = vad_examples("dev", small, data)
-    v = run(vad.inputs)["vad"][:, 0]
-    v = v * scale[1][0] + scale[0][0] if scale is not None else v
-    out["emobank_r_v"] = round(_pearson(v, vad.targets[:, 0]), 4)
+    heads = heads_of(cfg)
+    if "ed32" in heads:
+        ed = ed_examples("valid", small, data, "situation")
+        out["ed_acc"] = round(float((run(ed.inputs)["ed32"].argmax(1) == ed.targets).mean()), 4)
+    if "vad" in heads:
+        vad = vad_examples("dev", small, data)
+        v = run(vad.inputs)["vad"][:, 0] * scale[1][0] + scale[0][0]
+        out["emobank_r_v"] = round(_pearson(v, vad.targets[:, 0]), 4)
     return out
 
 
-def _metrics_single(gold, pred) -> dict:  # type: ignore[no-untyped-def]
-    from emotive._metrics import single_label_scores
-
-    return single_label_scores(gold, pred, EMOTIONS7)
-
-
-def _pearson(x, y) -> float:  # type: ignore[no-untyped-def]
-    from emotive._metrics import pearson
-
-    return pearson(np.asarray(x, float), np.asarray(y, float))
 
 
 DATA = [
@@ -233,11 +164,12 @@ non-commercial: so is this model. VAD is on EmoBank's 1–5 scale (3 = neutral).
 
 def _finish(model, base: Path, scale, cfg: Config, work: Path, out: Path, data) -> dict:
     """Fold the VAD scale and the tuned neutral prior into the heads, export, measure test."""
-    mean, std = (torch.tensor(x, dtype=torch.float32) for x in scale)
-    with torch.no_grad():
-        vad = model.heads["vad"]
-        vad.weight.mul_(std[:, None])
-        vad.bias.copy_(vad.bias * std + mean)
+    if scale is not None:
+        mean, std = (torch.tensor(x, dtype=torch.float32) for x in scale)
+        with torch.no_grad():
+            vad = model.heads["vad"]
+            vad.weight.mul_(std[:, None])
+            vad.bias.copy_(vad.bias * std + mean)
     manifest = _manifest(cfg)
     _export(model, base, work, out, manifest)
     factor = _tune_neutral(OnnxModel(out), cfg, data)
@@ -259,17 +191,18 @@ def _manifest(cfg: Config) -> dict[str, Any]:
         "max_length": cfg.max_length,
         "files": {"model": "model.onnx", "tokenizer": "tokenizer.json"},
         "input": {"pair": True, "window": cfg.window, "speakers": cfg.speakers},
-        "heads": {"context7": {"labels": list(EMOTIONS7), "activation": "softmax"},
-                  "vad": {"labels": list(VAD_NAMES), "activation": "linear",
-                          "scale": "EmoBank 1-5, 3 = neutral"},
-                  "ed32": {"labels": list(ED32), "activation": "softmax"}},
+        "heads": {h: spec for h, spec in {
+            "context7": {"labels": list(EMOTIONS7), "activation": "softmax"},
+            "vad": {"labels": list(VAD_NAMES), "activation": "linear",
+                    "scale": "EmoBank 1-5, 3 = neutral"},
+            "ed32": {"labels": list(ED32), "activation": "softmax"}}.items() if h in heads_of(cfg)},
         "data": DATA, "training": asdict(cfg),
     }
 
 
 def _export(model, base: Path, work: Path, out: Path, manifest: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    acts = {h: manifest["heads"][h]["activation"] for h in ("context7", "vad", "ed32")}
+    acts = {h: spec["activation"] for h, spec in manifest["heads"].items()}
     _base.export_onnx(model, acts, work / "model.fp32.onnx")
     _base.quantize_int8(work / "model.fp32.onnx", out / "model.onnx")
     _base.copy_tokenizer(base, out)
@@ -297,25 +230,3 @@ def _tune_neutral(model: OnnxModel, cfg: Config, data) -> float:
     return best
 
 
-def test_metrics(model: OnnxModel, cfg: Config, data) -> dict[str, Any]:
-    """The test metrics of every head (int8 graph), measured once."""
-    ctx, source = context_examples("test", "test", cfg, data)
-    probs = model.predict(ctx.inputs).outputs["context7"]
-    src = np.array(source)
-    out: dict[str, Any] = {}
-    for name in ("meld", "dailydialog"):
-        sel = src == name
-        out[f"{name}_test"] = {k: round(v, 4) for k, v in
-                               _metrics_single(ctx.targets[sel], probs[sel].argmax(1)).items()}
-    for mode in ("situation", "opening"):
-        ed = ed_examples("test", cfg, data, mode)
-        acc = float((model.predict(ed.inputs).outputs["ed32"].argmax(1) == ed.targets).mean())
-        out[f"ed32_test_accuracy_{mode}"] = round(acc, 4)
-    vad = vad_examples("test", cfg, data)
-    pred = model.predict(vad.inputs).outputs["vad"]
-    for j, name in enumerate(VAD_NAMES):
-        ok = ~np.isnan(vad.targets[:, j])
-        out[f"emobank_test_r_{name}"] = round(_pearson(pred[ok, j], vad.targets[ok, j]), 4)
-    out["meld_test_weighted_f1"] = out["meld_test"]["weighted_f1"]
-    out["dailydialog_test_micro_f1"] = out["dailydialog_test"]["micro_f1_without_neutral"]
-    return out

@@ -9,8 +9,8 @@ and writes a model directory. Checkpoints every ``checkpoint_every`` steps into
 from __future__ import annotations
 
 import os
-from functools import cache
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
