@@ -46,9 +46,9 @@ SHIFT_COLOR = "#222222"
 CONTAGION_COLOR = "#555555"
 
 # SVG geometry (user units): plot area inside fixed margins, width grows with the turns.
-LEFT, RIGHT, TOP, BOTTOM = 52.0, 20.0, 48.0, 40.0
+LEFT, RIGHT, TOP, BOTTOM = 52.0, 56.0, 48.0, 40.0
 PLOT_H = 220.0
-STEP, MIN_W, MAX_W = 44.0, 480.0, 1600.0
+STEP, MIN_W, MAX_W = 56.0, 640.0, 1600.0
 RADIUS = 4.0
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -254,7 +254,8 @@ def _row(name: str, color: str, summary: Any) -> str:
     dominant = [d for d in s.get("dominant") or [] if isinstance(d, dict)]
     emotions = ", ".join(f"{_esc(d.get('emotion'))} {_number(d.get('share'), '.0%')}"
                          for d in dominant) or "none (all neutral)"
-    mean = s.get("mean_vad").get("v") if isinstance(s.get("mean_vad"), dict) else None
+    vad = s.get("mean_vad")
+    mean = vad.get("v") if isinstance(vad, dict) else None
     return (f'<tr><td><span class="key" style="border-color:{color}"></span>{_esc(name)}</td>'
             f"<td>{_esc(s.get('turns', ''))}</td><td>{_number(mean, '.2f')}</td>"
             f"<td>{emotions}</td></tr>")
@@ -365,7 +366,7 @@ def _labels(points: list[_Point], frame: _Frame, colors: dict[str, str]) -> list
     out = []
     for p in points:
         x, y = _f(frame.x(p.turn) + 2), _f(frame.y(p.valence) - RADIUS - 4)
-        out.append(f'<text x="{x}" y="{y}" fill="{colors[p.speaker]}" '
+        out.append(f'<text class="emotion" x="{x}" y="{y}" fill="{colors[p.speaker]}" '
                    f'transform="rotate(-35 {x} {y})">{_esc(p.emotion)}</text>')
     return out
 
@@ -374,7 +375,7 @@ def _rings(shifts: list[dict[str, Any]], drawn: dict[float, _Point], frame: _Fra
     """A ring around each turn where its speaker's emotion shifted."""
     out = []
     for s in shifts:
-        p = drawn.get(_num(s.get("turn")))
+        p = _at(drawn, s.get("turn"))
         if p is None:
             continue
         tip = f"shift of {p.speaker}: {s.get('from')} → {s.get('to')}"
@@ -391,7 +392,7 @@ def _arrows(contagion: list[dict[str, Any]], by_turn: dict[float, _Point],
     """A dashed arrow from the turn an emotion was caught from to the turn that shows it."""
     out = []
     for c in contagion:
-        end, start = drawn.get(_num(c.get("turn"))), by_turn.get(_num(c.get("from_turn")))
+        end, start = _at(drawn, c.get("turn")), _at(by_turn, c.get("from_turn"))
         if end is None or start is None:
             continue
         x1, y1, x2, y2 = _shorten(frame.x(start.turn), frame.y(start.valence),
@@ -420,6 +421,12 @@ def _shorten(x1: float, y1: float, x2: float, y2: float,
 
 def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _at(points: dict[float, _Point], turn: Any) -> _Point | None:
+    """The point of a turn number taken from a shift or contagion record, if drawn."""
+    key = _num(turn)
+    return None if key is None else points.get(key)
 
 
 # ---------------------------------------------------------------------------- png
@@ -458,8 +465,10 @@ def _draw(ax: Any, analysis: dict[str, Any], k: int) -> None:
                       f"{_counts(len(points), len(colors), shifts, contagion)}"),
                  fontsize=10, loc="left")
     ax.axhline(3, color="#888", linestyle="--", linewidth=1)
+    ax.annotate("neutral", (1, 3), xycoords=("axes fraction", "data"), xytext=(-4, 3),
+                textcoords="offset points", ha="right", fontsize=8, color="#888")
     ax.set_ylim(0.7, 5.8)
-    ax.set_yticks([1, 2, 3, 4, 5], ["1", "2", "3\nneutral", "4", "5"])
+    ax.set_yticks([1, 2, 3, 4, 5])
     ax.set_ylabel("valence")
     ax.set_xlabel("turn")
     ax.grid(axis="y", color="#eee")
@@ -474,23 +483,33 @@ def _draw(ax: Any, analysis: dict[str, Any], k: int) -> None:
         ax.plot([p.turn for p in dots], [p.valence for p in dots], "o", color=color, markersize=4)
     for p in points[::_stride(len(points), PNG_LABEL_LIMIT)]:
         ax.annotate(_tex(p.emotion), (p.turn, min(max(p.valence, 1), 5)), xytext=(2, 5),
-                    textcoords="offset points", rotation=30, fontsize=7, color=colors[p.speaker])
+                    textcoords="offset points", rotation=30, fontsize=8, color=colors[p.speaker])
     _draw_marks(ax, shifts, contagion, points, {p.turn: p for p in detail})
     _draw_legend(ax, colors, bool(shifts), bool(contagion))
-    ax.set_xlim(min(p.turn for p in points) - 0.5, max(p.turn for p in points) + 0.5)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    _turn_axis(ax, min(p.turn for p in points), max(p.turn for p in points))
+
+
+def _turn_axis(ax: Any, lo: float, hi: float) -> None:
+    """Whole turn numbers on the x axis, each one in a short conversation."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlim(lo - 0.5, hi + 0.5)
+    if hi - lo <= 12:
+        ax.set_xticks(_ticks(lo, hi, most=13))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _draw_marks(ax: Any, shifts: list[dict[str, Any]], contagion: list[dict[str, Any]],
                 points: list[_Point], drawn: dict[float, _Point]) -> None:
     """Shift rings and contagion arrows on the drawn points."""
-    ringed = [drawn[t] for t in (_num(s.get("turn")) for s in shifts) if t in drawn]
+    ringed = [p for p in (_at(drawn, s.get("turn")) for s in shifts) if p is not None]
     if ringed:
         ax.scatter([p.turn for p in ringed], [min(max(p.valence, 1), 5) for p in ringed], s=110,
                    facecolors="none", edgecolors=SHIFT_COLOR, linewidths=1.2, zorder=3)
     by_turn = {p.turn: p for p in points}
     for c in contagion:
-        end, start = drawn.get(_num(c.get("turn"))), by_turn.get(_num(c.get("from_turn")))
+        end, start = _at(drawn, c.get("turn")), _at(by_turn, c.get("from_turn"))
         if end is not None and start is not None:
             ax.annotate("", xy=(end.turn, min(max(end.valence, 1), 5)),
                         xytext=(start.turn, min(max(start.valence, 1), 5)),
@@ -609,7 +628,8 @@ def _is_analyzed(path: str, conversation_column: str | None) -> bool:
     except (OSError, ValueError):
         return False  # the conversation reader reports it with the file and line
     turns = obj.get("turns") if isinstance(obj, dict) else None
-    return bool(turns) and isinstance(turns[0], dict) and "vad" in turns[0]
+    return isinstance(turns, list) and bool(turns) and isinstance(turns[0], dict) \
+        and "vad" in turns[0]
 
 
 def _load_analyzed(path: str, name: str, limit: int | None) -> Iterator[dict[str, Any]]:
