@@ -89,3 +89,32 @@ def test_models_lists_metrics_and_licenses(cli_env) -> None:
     (m,) = json.loads(out.stdout)
     assert m["name"] == "emotive.goemotions-minilm.v1" and "GoEmotions (Apache-2.0)" in m["data"]
     assert "macro_f1" in m["metrics"] and m["commercial_use"] is True
+
+
+def test_conversations_per_turn_nested_and_plot(cli_env, tiny_model, tiny_conv_model, tmp_path) -> None:
+    src = tmp_path / "chat.jsonl"
+    src.write_text(json.dumps({"id": "c1", "turns": [
+        {"speaker": "A", "text": "My flight got cancelled."},
+        {"speaker": "B", "text": "Oh no, I'm so sorry!"}, {"speaker": "A", "text": "Fine."}]}) + "\n")
+    models = ["--model", str(tiny_model), "--conversation-model", str(tiny_conv_model)]
+    out = run(["analyze", str(src), "--conversations", *models], cli_env)
+    assert out.returncode == 0, out.stderr
+    turns = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [t["turn"] for t in turns] == [0, 1, 2] and {"emotion", "vad", "intensity"} <= set(turns[0])
+    assert "1 conversations, 3 turns: 3 analyzed" in out.stderr
+    nested = tmp_path / "nested.jsonl"
+    out = run(["analyze", str(src), "--conversations", "--nested", "-o", str(nested), "-q", *models], cli_env)
+    assert out.returncode == 0, out.stderr
+    page = tmp_path / "flow.html"
+    out = run(["plot", str(nested), "-o", str(page)], cli_env)  # analyzed input: no model needed
+    assert out.returncode == 0, out.stderr
+    html = page.read_text()
+    assert "<svg" in html and ">A<" in html and ">B<" in html
+
+
+def test_conversations_bad_file_exits_2(cli_env, tiny_model, tiny_conv_model, tmp_path) -> None:
+    src = tmp_path / "chat.jsonl"
+    src.write_text('{"id": "x", "turns": []}\n')
+    out = run(["analyze", str(src), "--conversations", "--model", str(tiny_model),
+               "--conversation-model", str(tiny_conv_model)], cli_env)
+    assert out.returncode == 2 and "chat.jsonl:1: conversation 'x' has no turns" in out.stderr

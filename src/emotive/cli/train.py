@@ -75,3 +75,19 @@ def conversation_command(
 def _logging() -> None:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("emotive").setLevel(logging.INFO)
+
+
+@app.command("vad-anchors")
+def vad_anchors_command(
+    model: Annotated[Optional[str], typer.Option(help="Conversation model (its VAD head).")] = None,
+    data: Annotated[Optional[str], typer.Option(help="Corpora folder.")] = None,
+    out: Annotated[Optional[str], typer.Option(help="Where to write (default: the package's taxonomy).")] = None,
+) -> None:
+    """Derive each GoEmotions label's VAD anchor from data (GoEmotions train x the VAD head)."""
+    from pathlib import Path
+
+    from emotive.training import vad_anchors
+
+    anchors = vad_anchors.derive(model, data)
+    path = vad_anchors.write(anchors, Path(out) if out else vad_anchors.OUT)
+    err.print(f"wrote {path} ({len(anchors['labels'])} labels)")

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from emotive.taxonomy._scheme import BASE, Scheme, get_scheme, scheme_names
+from emotive.taxonomy._scheme import BASE, Scheme, get_scheme, scheme_names, vad_anchors
 
-__all__ = ["BASE", "Scheme", "get_scheme", "scheme_names"]
+__all__ = ["BASE", "Scheme", "get_scheme", "scheme_names", "vad_anchors"]

@@ -88,3 +88,20 @@ def _build(name: str, spec: dict) -> Scheme:
 def scheme_names() -> list[str]:
     """Names of every scheme, sorted."""
     return sorted(_raw())
+
+
+@cache
+def vad_anchors() -> dict[str, tuple[float, float, float]]:
+    """Valence, arousal, dominance (1-5) of each GoEmotions label, derived from data.
+
+    See ``emotive/training/vad_anchors.py`` for how they are made.
+
+    >>> v, a, d = vad_anchors()["joy"]
+    >>> v > vad_anchors()["sadness"][0]
+    True
+    """
+    path = resources.files("emotive.taxonomy").joinpath("vad_anchors.json")
+    if not path.is_file():
+        raise ConfigError("no VAD anchors shipped; make them with: emotive train vad-anchors")
+    raw = json.loads(path.read_text("utf-8"))["labels"]
+    return {lab: (x["v"], x["a"], x["d"]) for lab, x in raw.items()}
