@@ -16,13 +16,13 @@ are ``"<dialogue id>:<0-based turn index>"``, dialogue ids the official ``"test-
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from emotive._errors import InputError
+from emotive.datasets._io import jsonl_records
 from emotive.datasets._paths import corpus_dir
 from emotive.schema import Conversation, Utterance
 
@@ -49,7 +49,7 @@ def read(split: str, root: str | os.PathLike[str] | None = None) -> Iterator[Con
     folder = corpus_dir("dailydialog", root)
     original = _original_texts(folder / "original" / name / f"dialogues_{name}.txt", name)
     path = folder / "convlab3_unified" / f"{name}.jsonl"
-    for lineno, record in _records(path):
+    for lineno, record in jsonl_records(path):
         try:
             conv = _conversation(record, original)
         except (KeyError, TypeError, AttributeError) as exc:
@@ -73,18 +73,6 @@ def _original_texts(path: Path, split: str) -> dict[str, list[str]]:
                 parts.pop()
             texts[f"{split}-{index}"] = parts
     return texts
-
-
-def _records(path: Path) -> Iterator[tuple[int, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON ({exc.msg})", source=str(path),
-                                 line=lineno) from None
 
 
 def _conversation(record: Mapping[str, Any], original: Mapping[str, list[str]]) -> Conversation:

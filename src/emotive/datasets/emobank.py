@@ -10,13 +10,13 @@ where a perspective lacks the sentence.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from emotive._errors import InputError
+from emotive.datasets._io import csv_rows
 from emotive.datasets._paths import corpus_dir
 
 SPLITS = ("train", "dev", "test")
@@ -55,7 +55,7 @@ def read(split: str | None = None,
     folder = corpus_dir("emobank", root)
     reader, writer = _view(folder / "reader.csv"), _view(folder / "writer.csv")
     path = folder / "emobank.csv"
-    for lineno, row in _rows(path, COLUMNS):
+    for lineno, row in csv_rows(path, COLUMNS):
         if row["split"] not in SPLITS:
             raise InputError(f"unknown split {row['split']!r}; expected one of: "
                              f"{', '.join(SPLITS)}", source=str(path), line=lineno)
@@ -68,7 +68,7 @@ def read(split: str | None = None,
 
 def _view(path: Path) -> dict[str, Vad]:
     """One annotation perspective: ``(v, a, d)`` by sentence id."""
-    return {row["id"]: _vad(row, path, lineno) for lineno, row in _rows(path, VIEW_COLUMNS)}
+    return {row["id"]: _vad(row, path, lineno) for lineno, row in csv_rows(path, VIEW_COLUMNS)}
 
 
 def _vad(row: dict[str, str], path: Path, lineno: int) -> Vad:
@@ -77,20 +77,3 @@ def _vad(row: dict[str, str], path: Path, lineno: int) -> Vad:
     except ValueError:
         raise InputError(f"V, A and D must be numbers, got {row['V']!r}, {row['A']!r}, "
                          f"{row['D']!r}", source=str(path), line=lineno) from None
-
-
-def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or ())]
-        if missing:
-            raise InputError(f"missing column(s) {', '.join(missing)}; expected a header with "
-                             f"{', '.join(columns)}", source=str(path), line=1)
-        try:
-            for row in reader:
-                if None in row or None in row.values():
-                    raise InputError(f"expected {len(reader.fieldnames or ())} columns",
-                                     source=str(path), line=reader.line_num)
-                yield reader.line_num, row
-        except csv.Error as exc:
-            raise InputError(f"bad CSV ({exc})", source=str(path), line=reader.line_num) from None

@@ -12,12 +12,12 @@ Rows of one conversation are consecutive. Each conversation carries its emotion
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from emotive._errors import InputError
+from emotive.datasets._io import csv_rows
 from emotive.datasets._paths import corpus_dir
 from emotive.schema import Conversation, Utterance
 
@@ -51,7 +51,7 @@ def read(split: str, root: str | os.PathLike[str] | None = None) -> Iterator[Con
     path = corpus_dir("empatheticdialogues", root) / f"{name}.csv"
     seen: set[str] = set()
     group: list[Row] = []
-    for lineno, row in _rows(path):
+    for lineno, row in csv_rows(path, COLUMNS):
         if group and row["conv_id"] != group[0][1]["conv_id"]:
             yield _conversation(group, path, seen)
             group = []
@@ -82,19 +82,3 @@ def _conversation(group: list[Row], path: Path, seen: set[str]) -> Conversation:
                                id=f"{conv_id}:{int(row['utterance_idx'])}"))
     annotations = {"emotion": first["context"], "situation": first["prompt"]}
     return Conversation(id=conv_id, turns=tuple(turns), annotations=annotations)
-
-
-def _rows(path: Path) -> Iterator[Row]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise InputError(f"unexpected header; expected {','.join(COLUMNS)}",
-                             source=str(path), line=1)
-        try:
-            for row in reader:
-                if None in row or None in row.values():
-                    raise InputError(f"expected {len(COLUMNS)} columns",
-                                     source=str(path), line=reader.line_num)
-                yield reader.line_num, row
-        except csv.Error as exc:
-            raise InputError(f"bad CSV ({exc})", source=str(path), line=reader.line_num) from None

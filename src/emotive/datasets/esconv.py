@@ -11,13 +11,12 @@ dialogues have no ids: dialogue ids are ``"<split>-<0-based line index>"`` and t
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from emotive._errors import InputError
+from emotive.datasets._io import jsonl_records
 from emotive.datasets._paths import corpus_dir
 from emotive.schema import Conversation, Utterance
 
@@ -50,7 +49,7 @@ def read(split: str, root: str | os.PathLike[str] | None = None) -> Iterator[Con
         raise InputError(f"unknown ESConv split {split!r}; choose one of: "
                          f"{', '.join(SPLITS)} (dev = valid)")
     path = corpus_dir("esconv", root) / f"{name}.jsonl"
-    for index, (lineno, record) in enumerate(_records(path)):
+    for index, (lineno, record) in enumerate(jsonl_records(path)):
         try:
             conv = _conversation(record, f"{name}-{index}")
         except (KeyError, TypeError, AttributeError) as exc:
@@ -60,18 +59,6 @@ def read(split: str, root: str | os.PathLike[str] | None = None) -> Iterator[Con
         except ValueError as exc:
             raise InputError(str(exc), source=str(path), line=lineno) from None
         yield conv
-
-
-def _records(path: Path) -> Iterator[tuple[int, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON ({exc.msg})", source=str(path),
-                                 line=lineno) from None
 
 
 def _conversation(record: Mapping[str, Any], conv_id: str) -> Conversation:

@@ -17,12 +17,12 @@ clean rows pass unchanged; the copy in the shared data is clean.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from emotive._errors import InputError
+from emotive.datasets._io import csv_rows
 from emotive.datasets._paths import corpus_dir
 from emotive.schema import Conversation, Utterance
 
@@ -62,7 +62,7 @@ def read(split: str, root: str | os.PathLike[str] | None = None) -> Iterator[Con
     path = corpus_dir("meld", root) / f"{split}_sent_emo.csv"
     dialogues: dict[int, list[tuple[int, Utterance]]] = {}
     episodes: dict[int, dict[str, int]] = {}
-    for lineno, row in _rows(path):
+    for lineno, row in csv_rows(path, COLUMNS):
         try:
             dia, utt = int(row["Dialogue_ID"]), int(row["Utterance_ID"])
             episode = {"season": int(row["Season"]), "episode": int(row["Episode"])}
@@ -90,20 +90,3 @@ def _check_labels(row: dict[str, str], path: Path, lineno: int) -> None:
     if row["Sentiment"] not in SENTIMENTS:
         raise InputError(f"unknown sentiment {row['Sentiment']!r}; expected one of: "
                          f"{', '.join(SENTIMENTS)}", source=str(path), line=lineno)
-
-
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise InputError(f"missing column(s) {', '.join(missing)}; expected a header with "
-                             f"{', '.join(COLUMNS)}", source=str(path), line=1)
-        try:
-            for row in reader:
-                if None in row or None in row.values():
-                    raise InputError(f"expected {len(reader.fieldnames or ())} columns",
-                                     source=str(path), line=reader.line_num)
-                yield reader.line_num, row
-        except csv.Error as exc:
-            raise InputError(f"bad CSV ({exc})", source=str(path), line=reader.line_num) from None
