@@ -51,7 +51,7 @@ class Analyzer:
         self.top_k = _check_top_k(top_k)
 
     @overload
-    def analyze(self, texts: str, **options: object) -> Analysis: ...
+    def analyze(self, texts: str, **options: object) -> Analysis: ...  # type: ignore[overload-overlap]
     @overload
     def analyze(self, texts: Sequence[str], **options: object) -> list[Analysis]: ...
 
@@ -114,9 +114,9 @@ class Analyzer:
 
     def pipeline(self, texts: str | Sequence[str], top_k: int | None = None) -> list:
         """The transformers pipeline shape: ``[{"label": ..., "score": ...}, ...]`` per text."""
-        single = isinstance(texts, str)
-        out = [a.to_pipeline(top_k) for a in self.analyze([texts] if single else texts)]
-        return out[0] if single else out
+        batch = [texts] if isinstance(texts, str) else list(texts)
+        out = [a.to_pipeline(top_k) for a in self.analyze(batch)]
+        return out[0] if isinstance(texts, str) else out
 
     def _analyze(self, texts: list[str], scheme: str | None, threshold: float | None,
                  top_k: int | None) -> list[Analysis]:

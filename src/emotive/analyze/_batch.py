@@ -74,13 +74,12 @@ def _run_chunk(chunk: list[Row], analyzer: Analyzer, scheme: str, top_k: int | N
     problems = [row.error or text_problem(row.text) for row in chunk]
     bad = [(row, p) for row, p in zip(chunk, problems) if p]
     if bad and on_error == "fail":
-        row, problem = bad[0]
-        raise InputError(f"{problem} (use --on-error skip to keep going)", source=path,
-                         line=row.line)
+        raise InputError(f"{bad[0][1]} (use --on-error skip to keep going)", source=path,
+                         line=bad[0][0].line)
     good = [row for row, p in zip(chunk, problems) if not p]
     results = iter(analyzer._analyze([r.text for r in good], scheme, threshold, top_k)
                    if good else [])
-    records = []
+    records: list[dict[str, Any]] = []
     for row, problem in zip(chunk, problems):
         if problem:
             records.append({"line": row.line, "text": row.text, "error": problem})

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from emotive._errors import InputError
 
@@ -60,7 +60,7 @@ def read_rows(path: str, fmt: str | None = None, *, text_column: str = "text",
     return _csv(raw, path, text_column, "\t" if kind == "tsv" else ",")
 
 
-def _open_bytes(path: str) -> io.BufferedIOBase:
+def _open_bytes(path: str) -> BinaryIO:
     if path == "-":
         return sys.stdin.buffer
     try:
@@ -76,7 +76,7 @@ def _decode(data: bytes) -> tuple[str, str | None]:
         return "", f"invalid UTF-8 at byte {exc.start}"
 
 
-def _txt(raw: io.BufferedIOBase, path: str) -> Iterator[Row]:
+def _txt(raw: BinaryIO, path: str) -> Iterator[Row]:
     with raw:
         for n, line in enumerate(raw, 1):
             text, err = _decode(line.rstrip(b"\r\n"))
@@ -85,7 +85,7 @@ def _txt(raw: io.BufferedIOBase, path: str) -> Iterator[Row]:
             yield Row(n, error=err) if err else Row(n, text)
 
 
-def _jsonl(raw: io.BufferedIOBase, path: str, field: str) -> Iterator[Row]:
+def _jsonl(raw: BinaryIO, path: str, field: str) -> Iterator[Row]:
     with raw:
         for n, line in enumerate(raw, 1):
             text, err = _decode(line)
@@ -112,7 +112,7 @@ def _field_row(n: int, obj: Any, field: str) -> Row:
     return Row(n, obj[field], record=obj)
 
 
-def _csv(raw: io.BufferedIOBase, path: str, column: str, delimiter: str) -> Iterator[Row]:
+def _csv(raw: BinaryIO, path: str, column: str, delimiter: str) -> Iterator[Row]:
     with io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         header = next(reader, None)

@@ -64,6 +64,7 @@ class Writer:
 
     def _write_csv(self, flat: dict[str, Any]) -> None:
         if self._csv is None:
+            assert self._fh is not None
             self._csv = csv.DictWriter(self._fh, fieldnames=self.columns, extrasaction="ignore")
             self._csv.writeheader()
         self._csv.writerow(flat)
@@ -72,8 +73,7 @@ class Writer:
         if self._fh is not None and self._fh is not sys.stdout:
             self._fh.close()
         if self._tmp is None:
-            if self._fh is sys.stdout:
-                sys.stdout.flush()
+            sys.stdout.flush()
             return
         if exc_type is not None:
             self._tmp.unlink(missing_ok=True)

@@ -17,7 +17,8 @@ def analyze_command(
         show_default=False)],
     output: Annotated[Optional[str], typer.Option(
         "-o", "--output", help="Write results to .jsonl, .csv or .parquet (default: jsonl on stdout).")] = None,
-    scheme: Annotated[str, typer.Option(help="Label scheme: goemotions, ekman, sentiment, plutchik, dialogue7.")] = "goemotions",
+    scheme: Annotated[str, typer.Option(
+        help="Label scheme: goemotions, ekman, sentiment, plutchik, dialogue7.")] = "goemotions",
     top_k: Annotated[Optional[int], typer.Option(help="Keep only the k best labels and scores.")] = None,
     threshold: Annotated[Optional[float], typer.Option(
         help="One threshold for every label instead of the tuned per-label thresholds.")] = None,

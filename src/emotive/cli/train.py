@@ -9,16 +9,21 @@ import typer
 
 from emotive.cli._render import err
 
+OUT_HELP = "Model directory to write (the shipped ones live in src/emotive/models/)."
+WORK_HELP = "Checkpoints; a rerun with the same settings resumes from here."
+DATA_HELP = "Corpora folder (default: $EMOTIVE_DATA or ../shared/data)."
+BASE_HELP = "Base encoder directory (default: the packaged all-MiniLM-L6-v2)."
+
 app = typer.Typer(help="Reproduce the shipped models (needs pip install 'emotive\\[train]').",
                   no_args_is_help=True)
 
 
 @app.command("goemotions")
 def goemotions_command(
-    out: Annotated[str, typer.Option(help="Model directory to write.")] = "models/goemotions-minilm-v1",
-    work_dir: Annotated[str, typer.Option(help="Checkpoints; a rerun resumes from here.")] = ".emotive-train/goemotions",
-    data: Annotated[Optional[str], typer.Option(help="Corpora folder (default: $EMOTIVE_DATA or ../shared/data).")] = None,
-    base: Annotated[Optional[str], typer.Option(help="Base encoder directory (default: the packaged all-MiniLM-L6-v2).")] = None,
+    out: Annotated[str, typer.Option(help=OUT_HELP)] = "models/goemotions-minilm-v1",
+    work_dir: Annotated[str, typer.Option(help=WORK_HELP)] = ".emotive-train/goemotions",
+    data: Annotated[Optional[str], typer.Option(help=DATA_HELP)] = None,
+    base: Annotated[Optional[str], typer.Option(help=BASE_HELP)] = None,
     epochs: Annotated[int, typer.Option()] = 3,
     batch_size: Annotated[int, typer.Option()] = 32,
     lr: Annotated[float, typer.Option()] = 6e-5,
@@ -43,10 +48,10 @@ def goemotions_command(
 
 @app.command("conversation")
 def conversation_command(
-    out: Annotated[str, typer.Option(help="Model directory to write.")] = "models/conversation-minilm-v1",
-    work_dir: Annotated[str, typer.Option(help="Checkpoints; a rerun resumes from here.")] = ".emotive-train/conversation",
-    data: Annotated[Optional[str], typer.Option(help="Corpora folder (default: $EMOTIVE_DATA or ../shared/data).")] = None,
-    base: Annotated[Optional[str], typer.Option(help="Base encoder directory (default: the packaged all-MiniLM-L6-v2).")] = None,
+    out: Annotated[str, typer.Option(help=OUT_HELP)] = "models/conversation-minilm-v1",
+    work_dir: Annotated[str, typer.Option(help=WORK_HELP)] = ".emotive-train/conversation",
+    data: Annotated[Optional[str], typer.Option(help=DATA_HELP)] = None,
+    base: Annotated[Optional[str], typer.Option(help=BASE_HELP)] = None,
     epochs: Annotated[int, typer.Option()] = 2,
     lr: Annotated[float, typer.Option()] = 6e-5,
     window: Annotated[int, typer.Option(help="Preceding turns the model sees (0: no context).")] = 3,

@@ -27,7 +27,7 @@ def load_tokenizer(path: str | os.PathLike[str], max_length: int) -> Tokenizer:
     return tok
 
 
-def encode(tok: Tokenizer, texts: Sequence[str]) -> Encoded:
+def encode(tok: Tokenizer, texts: Sequence[str | tuple[str, str]]) -> Encoded:
     """Tokenize ``texts`` and pad to the longest one in the batch (dynamic padding)."""
     return pad(tok.encode_batch(list(texts)))
 
