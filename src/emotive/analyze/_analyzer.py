@@ -16,6 +16,7 @@ from emotive.analyze._conversation import (
     flow,
 )
 from emotive.models import OnnxModel, resolve_model
+from emotive.analyze._explain import Trigger, occluded, rank, units
 from emotive.schema import Analysis, Conversation
 from emotive.taxonomy import BASE, Scheme, get_scheme, scheme_names
 
@@ -111,6 +112,28 @@ class Analyzer:
             out.append(flow(conv.id, turns))
             start = sl.stop
         return out
+
+    def explain(self, text: str, labels: Sequence[str] | None = None,
+                top_n: int = 3) -> list[Trigger]:
+        """The words that drive each predicted GoEmotions label (occlusion; ``_explain``).
+
+        ``labels`` defaults to the text's predicted labels other than ``neutral``.
+
+        >>> [t.text for t in Analyzer().explain("Thank you so much for the help!")][:1]
+        ['Thank']
+        """
+        problem = text_problem(text)
+        if problem:
+            raise InputError(problem)
+        spans = units(text)
+        probs = self.model.predict([text, *occluded(text, spans)]).outputs[HEAD]
+        base = self._one(text, probs[0], False, get_scheme(BASE), self.threshold, None)
+        wanted = list(labels) if labels is not None else [x for x in base.labels if x != "neutral"]
+        unknown = set(wanted) - set(self.labels)
+        if unknown:
+            raise InputError(f"unknown label(s) {sorted(unknown)}; the model's labels are GoEmotions'")
+        index = {lab: i for i, lab in enumerate(self.labels)}
+        return rank(text, spans, probs[0], probs[1:], wanted, index, top_n) if spans else []
 
     def pipeline(self, texts: str | Sequence[str], top_k: int | None = None) -> list:
         """The transformers pipeline shape: ``[{"label": ..., "score": ...}, ...]`` per text."""

@@ -39,13 +39,14 @@ class Summary:
 def analyze_file(path: str, output: str | None = None, *, analyzer: Analyzer | None = None,
                  fmt: str | None = None, text_column: str = "text", text_field: str = "text",
                  on_error: str = "fail", scheme: str | None = None, top_k: int | None = None,
-                 threshold: float | None = None, chunk_size: int = 256,
+                 threshold: float | None = None, chunk_size: int = 256, explain: bool = False,
                  progress: Callable[[int], None] | None = None) -> Summary:
     """Analyze every row of ``path`` and write one record per row to ``output``.
 
     ``on_error="fail"`` raises ``InputError`` (file and line) at the first bad row and
     leaves no output file; ``"skip"`` writes the bad row with an ``error`` field instead.
-    Output order is input order. ``output=None`` writes jsonl to stdout.
+    Output order is input order. ``output=None`` writes jsonl to stdout. ``explain`` adds
+    each record's ``triggers`` (the words behind its labels; see ``Analyzer.explain``).
     """
     if on_error not in ON_ERROR:
         raise ConfigError(f"unknown on_error {on_error!r}; choose one of: {', '.join(ON_ERROR)}")
@@ -56,6 +57,8 @@ def analyze_file(path: str, output: str | None = None, *, analyzer: Analyzer | N
     with Writer(output, sch.labels, top_k=top_k) as writer:
         for chunk in _chunks(rows, chunk_size):
             for record in _run_chunk(chunk, analyzer, sch.name, top_k, threshold, on_error, path):
+                if explain and "error" not in record:
+                    record["triggers"] = [t.to_dict() for t in analyzer.explain(record["text"])]
                 writer.write(record)
                 _count(summary, record)
             if progress is not None:

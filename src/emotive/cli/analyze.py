@@ -31,6 +31,8 @@ def analyze_command(
     model: Annotated[Optional[str], typer.Option(help="Model name or directory.")] = None,
     threads: Annotated[Optional[int], typer.Option(help="ONNX threads (default: cores, max 4).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Add the words that trigger each emotion (occlusion; slower).")] = False,
     conversations: Annotated[bool, typer.Option(
         "--conversations", help="The file holds conversations: per turn, the emotion in context, "
         "VAD, intensity, shifts and contagion.")] = False,
@@ -62,7 +64,7 @@ def analyze_command(
     if len(inputs) == 1 and (inputs[0] == "-" or os.path.isfile(inputs[0])):
         _analyze_file(inputs[0], output, analyzer, analyze_file, quiet, dict(
             fmt=input_format, text_column=text_column, text_field=text_field,
-            on_error=on_error, top_k=top_k, threshold=threshold))
+            on_error=on_error, top_k=top_k, threshold=threshold, explain=explain))
         return
     from emotive.analyze._writers import Writer
     from emotive.taxonomy import get_scheme
@@ -70,7 +72,10 @@ def analyze_command(
     results = analyzer.analyze(inputs, top_k=top_k, threshold=threshold)
     with Writer(output, get_scheme(scheme).labels, top_k=top_k) as writer:
         for a in results:
-            writer.write(a.to_dict())
+            record = a.to_dict()
+            if explain:
+                record["triggers"] = [t.to_dict() for t in analyzer.explain(a.text)]
+            writer.write(record)
 
 
 def _analyze_file(path, output, analyzer, run, quiet, options) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import numpy as np
+
+from emotive import InputError, analyze_file
+from emotive.analyze._explain import occluded, rank, units
+
+
+@pytest.mark.parametrize("text", ["I love 🍕, café!", "naïve cafe\u0301 👩‍👩‍👧 ok", "don't", "   ", "🙂"])
+def test_units_are_valid_spans_of_the_original_string(text: str) -> None:
+    for s, e in units(text):
+        assert 0 <= s < e <= len(text) and text[s:e].strip() == text[s:e]
+
+
+def test_apostrophes_stay_inside_words() -> None:
+    text = "don't stop"
+    assert [text[s:e] for s, e in units(text)] == ["don't", "stop"]
+
+
+def test_combining_marks_stay_with_their_word() -> None:
+    text = "cafe\u0301 time"
+    assert [text[s:e] for s, e in units(text)] == ["cafe\u0301", "time"]
+
+
+def test_occlusion_removes_one_unit_at_a_time() -> None:
+    text = "so happy today!"
+    assert occluded(text, units(text)) == ["happy today!", "so today!", "so happy !", "so happy today"]
+
+
+def test_rank_keeps_the_largest_drops_over_the_minimum() -> None:
+    spans = [(0, 2), (3, 8), (9, 14)]
+    base = np.array([0.9, 0.1])
+    masked = np.array([[0.88, 0.1], [0.2, 0.1], [0.7, 0.1]])
+    out = rank("so happy today", spans, base, masked, ["joy", "anger"], {"joy": 0, "anger": 1}, 2)
+    assert [(t.label, t.text) for t in out] == [("joy", "happy"), ("joy", "today")]
+    assert out[0].score == pytest.approx(0.7)
+
+
+def test_explain_offsets_with_a_real_model(tiny_analyzer) -> None:
+    text = "Thank you 🙏 for the café!"
+    found = tiny_analyzer.explain(text, labels=["gratitude", "joy"], top_n=5)
+    for t in found:
+        assert text[t.start:t.end] == t.text and t.label in {"gratitude", "joy"} and t.score >= 0.02
+    with pytest.raises(InputError, match="unknown label"):
+        tiny_analyzer.explain(text, labels=["happiness"])
+    with pytest.raises(InputError, match="empty text"):
+        tiny_analyzer.explain(" ")
+
+
+def test_file_records_get_triggers(tmp_path, tiny_analyzer) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("what a lovely day\n")
+    analyze_file(str(src), str(tmp_path / "o.jsonl"), analyzer=tiny_analyzer, explain=True)
+    rec = json.loads((tmp_path / "o.jsonl").read_text())
+    assert isinstance(rec["triggers"], list)
