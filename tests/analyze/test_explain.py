@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import numpy as np
+import pytest
 
 from emotive import InputError, analyze_file
 from emotive.analyze._explain import occluded, rank, units

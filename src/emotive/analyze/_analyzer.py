@@ -15,8 +15,8 @@ from emotive.analyze._conversation import (
     context_inputs,
     flow,
 )
-from emotive.models import OnnxModel, resolve_model
 from emotive.analyze._explain import Trigger, occluded, rank, units
+from emotive.models import OnnxModel, resolve_model
 from emotive.schema import Analysis, Conversation
 from emotive.taxonomy import BASE, Scheme, get_scheme, scheme_names
 
