@@ -34,3 +34,17 @@ def context_input(turns: Sequence[Utterance], k: int, *, window: int = WINDOW,
         else:
             parts.append(prev.text)
     return target.text, " ".join(parts)
+
+
+def cause_input(turns: Sequence[Utterance], k: int, j: int, emotion: str) -> tuple[str, str, int]:
+    """What the cause model sees for target turn ``k`` (feeling ``emotion``) and candidate
+    turn ``j <= k``: ``(target, marked candidate, where the candidate's text starts)``.
+
+    >>> turns = [Utterance("They denied my refund again.", "A"), Utterance("So angry.", "A")]
+    >>> cause_input(turns, 1, 0, "anger")
+    ('anger: So angry.', '(1 before, same) They denied my refund again.', 17)
+    """
+    distance = "this turn" if j == k else f"{k - j} before"
+    who = "same" if turns[j].speaker == turns[k].speaker else "other"
+    prefix = f"({distance}, {who}) "
+    return f"{emotion}: {turns[k].text}", prefix + turns[j].text, len(prefix)

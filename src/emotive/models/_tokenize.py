@@ -17,6 +17,7 @@ class Encoded:
     input_ids: np.ndarray
     attention_mask: np.ndarray
     truncated: np.ndarray  # bool per text: it was longer than max_length
+    encodings: tuple[Encoding, ...] = ()  # offsets and sequence ids, for span heads
 
 
 def load_tokenizer(path: str | os.PathLike[str], max_length: int) -> Tokenizer:
@@ -43,5 +44,5 @@ def pad(encs: Sequence[Encoding]) -> Encoded:
         ids[i, :n] = e.ids
         mask[i, :n] = 1
         truncated[i] = bool(e.overflowing)
-    return Encoded(ids, mask, truncated)
+    return Encoded(ids, mask, truncated, tuple(encs))
 

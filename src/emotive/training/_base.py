@@ -62,7 +62,7 @@ class PooledClassifier(nn.Module):  # type: ignore[misc]
 class _Exportable(nn.Module):  # type: ignore[misc]
     """Keyword-argument wrapper (transformers 5 export pitfall) that applies activations."""
 
-    def __init__(self, model: PooledClassifier, activations: dict[str, str]):
+    def __init__(self, model: nn.Module, activations: dict[str, str]):
         super().__init__()
         self.model = model
         self.activations = activations
@@ -76,17 +76,18 @@ class _Exportable(nn.Module):  # type: ignore[misc]
                 x = torch.sigmoid(x)
             elif act == "softmax":
                 x = torch.softmax(x, -1)
-            outs.append(x)  # "linear": regression outputs as they are
+            outs.append(x)  # "linear" and "token": raw outputs
         return tuple(outs)
 
 
-def export_onnx(model: PooledClassifier, activations: dict[str, str], path: Path) -> None:
+def export_onnx(model: nn.Module, activations: dict[str, str], path: Path) -> None:
     """Write an fp32 ONNX graph with inputs ``input_ids, attention_mask`` and one output per head."""
     model.eval()
     wrapped = _Exportable(model, activations)
     dummy = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
     axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
-    axes.update({name: {0: "batch"} for name in activations})
+    axes.update({name: {0: "batch", 1: "seq"} if act == "token" else {0: "batch"}
+                 for name, act in activations.items()})
     torch.onnx.export(
         wrapped, dummy, str(path), input_names=["input_ids", "attention_mask"],
         output_names=list(activations), dynamic_axes=axes, opset_version=17, dynamo=False,

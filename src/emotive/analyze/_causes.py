@@ -1,0 +1,90 @@
+"""Emotion causes with the cause model: which earlier turns, and which span in each.
+
+For a target turn k with emotion e, every turn j <= k (within ``window`` turns) is scored
+as a cause (``_context.cause_input``); a candidate over the model's tuned threshold is a
+cause, and its span is the best start/end token pair inside the candidate's own text, at
+most ``max_span_tokens`` long. Span offsets are character offsets into that turn's text
+(Python string indices), clipped to the text, so ``text[start:end]`` is always valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from emotive.analyze._context import cause_input
+from emotive.models import OnnxModel
+from emotive.schema import Utterance
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Turn ``turn`` caused the emotion; ``text[start:end]`` of that turn is the span."""
+
+    turn: int
+    start: int
+    end: int
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"turn": self.turn, "start": self.start, "end": self.end, "text": self.text,
+                "score": round(self.score, 4)}
+
+
+class CauseFinder:
+    """Scores (target, candidate) pairs with a cause model directory."""
+
+    def __init__(self, model: OnnxModel, *, window: int = 8, max_span_tokens: int = 30):
+        self.model = model
+        head = model.manifest.heads["cause"]
+        self.threshold = head.thresholds[0] if head.thresholds else 0.5
+        self.window = window
+        self.max_span_tokens = max_span_tokens
+
+    def score(self, inputs: Sequence[tuple[str, str]], offsets: Sequence[int],
+              texts: Sequence[str]) -> list[tuple[float, tuple[int, int]]]:
+        """Cause probability and span (char offsets into ``texts[i]``) of each pair."""
+        out: list[tuple[float, tuple[int, int]]] = [(0.0, (0, 0))] * len(inputs)
+        for idx, batch in self.model.preprocess(inputs):
+            res = self.model.forward(batch)
+            for r, i in enumerate(idx):
+                span = best_span(batch.encodings[r], res["span_start"][r], res["span_end"][r],
+                                 offsets[i], len(texts[i]), self.max_span_tokens)
+                out[i] = (float(res["cause"][r, 0]), span)
+        return out
+
+    def causes(self, turns: Sequence[Utterance], emotions: Sequence[str]) -> list[list[Cause]]:
+        """Causes of every turn whose emotion is not neutral (``[]`` for the others)."""
+        jobs = [(k, j) for k, e in enumerate(emotions) if e != "neutral"
+                for j in range(max(0, k - self.window), k + 1)]
+        built = [cause_input(turns, k, j, emotions[k]) for k, j in jobs]
+        scored = self.score([(a, b) for a, b, _ in built], [o for _, _, o in built],
+                            [turns[j].text for _, j in jobs]) if jobs else []
+        found: list[list[Cause]] = [[] for _ in turns]
+        for (k, j), (p, (s, e)) in zip(jobs, scored):
+            if p >= self.threshold:
+                found[k].append(Cause(j, s, e, turns[j].text[s:e], p))
+        for causes in found:
+            causes.sort(key=lambda c: -c.score)
+        return found
+
+
+def best_span(enc: Any, start: np.ndarray, end: np.ndarray, offset: int, length: int,
+              max_tokens: int) -> tuple[int, int]:
+    """The highest-scoring (start, end) inside the candidate text, as char offsets."""
+    cand = [i for i, (sid, (cs, _)) in enumerate(zip(enc.sequence_ids, enc.offsets))
+            if sid == 1 and cs >= offset]
+    if not cand:
+        return (0, 0)
+    s_scores, e_scores = start[cand], end[cand]
+    total = s_scores[:, None] + e_scores[None, :]
+    n = len(cand)
+    band = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool), max_tokens)
+    a, b = np.unravel_index(np.where(band, total, -np.inf).argmax(), total.shape)
+    lo = enc.offsets[cand[a]][0] - offset
+    hi = enc.offsets[cand[b]][1] - offset
+    return (max(0, min(lo, length)), max(0, min(hi, length)))
