@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import overload
 
 import numpy as np
 
-from emotive._errors import ConfigError, InputError
+from emotive._errors import ConfigError, InputError, ModelError
 from emotive.analyze._conversation import (
     ConversationAnalysis,
     build_turns,
     context_inputs,
     flow,
 )
+from emotive.analyze._causes import CauseFinder
 from emotive.analyze._explain import Trigger, occluded, rank, units
 from emotive.models import OnnxModel, resolve_model
 from emotive.schema import Analysis, Conversation
@@ -22,6 +24,7 @@ from emotive.taxonomy import BASE, Scheme, get_scheme, scheme_names
 
 HEAD = "goemotions"
 CONVERSATION_MODEL = "emotive.conversation-minilm.v1"
+CAUSE_MODEL = "emotive.causes-minilm.v1"
 
 
 class Analyzer:
@@ -40,10 +43,13 @@ class Analyzer:
     def __init__(self, model: str | os.PathLike[str] | None = None, *, scheme: str = BASE,
                  threshold: float | None = None, top_k: int | None = None,
                  threads: int | None = None, batch_size: int = 32,
-                 conversation_model: str | os.PathLike[str] | None = None):
+                 conversation_model: str | os.PathLike[str] | None = None,
+                 cause_model: str | os.PathLike[str] | None = None):
         self.model = OnnxModel(resolve_model(model), threads=threads, batch_size=batch_size)
         self._conversation_model = conversation_model
         self._conv: OnnxModel | None = None
+        self._cause_model = cause_model
+        self._causes: CauseFinder | None = None
         head = self.model.manifest.heads[HEAD]
         self.labels = head.labels
         self.thresholds = np.asarray(head.thresholds or [0.5] * len(head.labels))
@@ -79,8 +85,25 @@ class Analyzer:
                                    batch_size=self.model.batch_size)
         return self._conv
 
-    def analyze_conversation(self, conversation: Conversation, *,
-                             top_k: int | None = None) -> ConversationAnalysis:
+    @property
+    def cause_finder(self) -> CauseFinder:
+        """The emotion-cause model, loaded on first use."""
+        if self._causes is None:
+            model = OnnxModel(resolve_model(self._cause_model or CAUSE_MODEL),
+                              threads=self.model.threads, batch_size=self.model.batch_size)
+            self._causes = CauseFinder(model)
+        return self._causes
+
+    def has_cause_model(self) -> bool:
+        """Whether a cause model is given or shipped."""
+        try:
+            self.cause_finder  # noqa: B018
+        except ModelError:
+            return False
+        return True
+
+    def analyze_conversation(self, conversation: Conversation, *, top_k: int | None = None,
+                             causes: bool | None = None) -> ConversationAnalysis:
         """Emotions of every turn in context, VAD, intensity, shifts and contagion.
 
         >>> from emotive import Conversation, Utterance
@@ -90,11 +113,16 @@ class Analyzer:
         >>> Analyzer().analyze_conversation(conv).turns[2].emotion in {"anger", "sadness", "neutral", "disgust"}
         True
         """
-        return self.analyze_conversations([conversation], top_k=top_k)[0]
+        return self.analyze_conversations([conversation], top_k=top_k, causes=causes)[0]
 
     def analyze_conversations(self, conversations: Sequence[Conversation], *,
-                              top_k: int | None = None) -> list[ConversationAnalysis]:
-        """Several conversations at once (their turns share batches: faster)."""
+                              top_k: int | None = None,
+                              causes: bool | None = None) -> list[ConversationAnalysis]:
+        """Several conversations at once (their turns share batches: faster).
+
+        ``causes``: add each emotional turn's causes (True), leave them out (False), or
+        add them when a cause model is available (None, the default).
+        """
         for conv in conversations:
             check_conversation(conv)
         spec = self.conversation_model.manifest.extra.get("input", {})
@@ -109,6 +137,9 @@ class Analyzer:
             sl = slice(start, start + len(conv.turns))
             turns = build_turns(conv, fine[sl], pred.outputs["context7"][sl],
                                 pred.outputs["vad"][sl], labels7, pred.truncated[sl])
+            if causes or (causes is None and self.has_cause_model()):
+                found = self.cause_finder.causes(conv.turns, [t.emotion for t in turns])
+                turns = [replace(t, causes=tuple(c)) for t, c in zip(turns, found)]
             out.append(flow(conv.id, turns))
             start = sl.stop
         return out

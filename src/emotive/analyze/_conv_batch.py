@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,8 +13,8 @@ from emotive.analyze._conv_readers import ConvRow, read_conversations
 from emotive.analyze._writers import Writer
 
 TURN_COLUMNS = ["line", "conversation", "turn", "speaker", "text", "emotion", "top", "labels",
-                "v", "a", "d", "intensity", "shift_from", "contagion_from_turn", "truncated",
-                "error"]
+                "v", "a", "d", "intensity", "shift_from", "contagion_from_turn", "causes",
+                "truncated", "error"]
 
 
 def analyze_conversation_file(path: str, output: str | None = None, *,
@@ -102,4 +103,5 @@ def _flat_turn(record: dict[str, Any]) -> dict[str, Any]:
     for key in "vad":
         flat[key] = (record.get("vad") or {}).get(key)
     flat["truncated"] = bool(record.get("truncated", False))
+    flat["causes"] = json.dumps(record["causes"], ensure_ascii=False) if "causes" in record else None
     return flat

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from emotive.analyze._causes import Cause
 from emotive.analyze._context import context_input
 from emotive.schema import Analysis, Conversation
 
@@ -41,6 +42,7 @@ class TurnAnalysis:
     vad: tuple[float, float, float]
     intensity: float
     truncated: bool = False
+    causes: tuple[Cause, ...] | None = None  # None: causes were not computed
 
     def to_dict(self, top_k: int | None = None) -> dict[str, Any]:
         fine = self.fine.to_dict(top_k)
@@ -51,6 +53,8 @@ class TurnAnalysis:
                "labels": fine["labels"], "scores": fine["scores"], "top": fine["top"],
                "vad": dict(zip("vad", (round(x, 3) for x in self.vad))),
                "intensity": round(self.intensity, 4)}
+        if self.causes is not None:
+            out["causes"] = [c.to_dict() for c in self.causes]
         if self.truncated:
             out["truncated"] = True
         return out

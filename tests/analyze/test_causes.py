@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emotive import Conversation, Utterance
+from emotive.analyze._causes import CauseFinder, best_span
+from emotive.analyze._context import cause_input
+from emotive.models import OnnxModel
+from emotive.models._tokenize import load_tokenizer
+from emotive.training._base import default_base_dir
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return load_tokenizer(default_base_dir() / "tokenizer.json", 128)
+
+
+@pytest.mark.parametrize("text", ["They denied my refund 🍕 twice!", "cafe\u0301 au lait 👩‍👩‍👧", "ok"])
+def test_best_span_gives_valid_char_offsets(tok, text) -> None:
+    turns = [Utterance(text, "A"), Utterance("So angry.", "A")]
+    a, b, offset = cause_input(turns, 1, 0, "anger")
+    enc = tok.encode(a, b)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        start, end = rng.normal(size=len(enc.ids)), rng.normal(size=len(enc.ids))
+        s, e = best_span(enc, start, end, offset, len(text), max_tokens=30)
+        assert 0 <= s <= e <= len(text)
+
+
+def test_best_span_picks_the_marked_words(tok) -> None:
+    text = "They denied my refund again"
+    turns = [Utterance(text, "A"), Utterance("So angry.", "A")]
+    a, b, offset = cause_input(turns, 1, 0, "anger")
+    enc = tok.encode(a, b)
+    start, end = np.zeros(len(enc.ids)), np.zeros(len(enc.ids))
+    start[enc.tokens.index("denied")] = 5.0
+    end[enc.tokens.index("##und") if "##und" in enc.tokens else enc.tokens.index("refund")] = 5.0
+    s, e = best_span(enc, start, end, offset, len(text), max_tokens=30)
+    assert text[s:e] == "denied my refund"
+    start[enc.tokens.index("they")] = 9.0  # the first word of the candidate
+    start[1] = 99.0  # a token of the target: outside the candidate, ignored
+    s, e = best_span(enc, start, end, offset, len(text), max_tokens=30)
+    assert text[s:e] == "They denied my refund"
+
+
+def test_finder_on_a_conversation(tiny_cause_model) -> None:
+    finder = CauseFinder(OnnxModel(tiny_cause_model, threads=1), window=2)
+    finder.threshold = 0.0  # every candidate counts: checks the plumbing, not the model
+    turns = [Utterance("The refund was denied 🙄", "A"), Utterance("Again?!", "B"),
+             Utterance("Yes. I'm done with them.", "A"), Utterance("ok", "B")]
+    found = finder.causes(turns, ["neutral", "surprise", "anger", "neutral"])
+    assert found[0] == [] and found[3] == []
+    assert sorted(c.turn for c in found[2]) == [0, 1, 2]  # window 2: turns 0..2
+    for k, causes in enumerate(found):
+        for c in causes:
+            assert c.turn <= k and turns[c.turn].text[c.start:c.end] == c.text
+        assert [c.score for c in causes] == sorted((c.score for c in causes), reverse=True)
+
+
+def test_no_emotional_turn_means_no_causes(tiny_cause_model) -> None:
+    finder = CauseFinder(OnnxModel(tiny_cause_model, threads=1))
+    assert finder.causes([Utterance("hi", "A")], ["neutral"]) == [[]]
+
+
+def test_conversation_analysis_carries_causes(tiny_model, tiny_conv_model, tiny_cause_model) -> None:
+    from emotive import Analyzer
+
+    an = Analyzer(tiny_model, conversation_model=tiny_conv_model, cause_model=tiny_cause_model)
+    conv = Conversation("c", (Utterance("I lost my job.", "A"), Utterance("Oh no.", "B")))
+    res = an.analyze_conversation(conv, causes=True)
+    assert all(isinstance(t.causes, tuple) for t in res.turns)
+    assert "causes" in res.to_dict()["turns"][0]
+    assert an.analyze_conversation(conv, causes=False).turns[0].causes is None
