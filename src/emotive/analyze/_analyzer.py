@@ -10,13 +10,13 @@ from typing import overload
 import numpy as np
 
 from emotive._errors import ConfigError, InputError, ModelError
+from emotive.analyze._causes import CauseFinder
 from emotive.analyze._conversation import (
     ConversationAnalysis,
     build_turns,
     context_inputs,
     flow,
 )
-from emotive.analyze._causes import CauseFinder
 from emotive.analyze._explain import Trigger, occluded, rank, units
 from emotive.models import OnnxModel, resolve_model
 from emotive.schema import Analysis, Conversation

@@ -16,9 +16,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from emotive.cli import analyze, models, plot, train
+    from emotive.cli import analyze, causes, models, plot, train
 
     app.command("analyze")(analyze.analyze_command)
+    app.command("causes")(causes.causes_command)
     app.command("plot")(plot.plot_command)
     app.command("models")(models.models_command)
     app.add_typer(train.app, name="train")

@@ -1,0 +1,60 @@
+"""``emotive causes``: what triggers an emotion across a file of conversations."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from emotive.cli._render import err, progress_bar
+
+
+def causes_command(
+    input: Annotated[str, typer.Argument(help="Conversations: jsonl, or a flat file with --conversation-column.")],
+    emotion: Annotated[Optional[str], typer.Option(
+        help="In-context emotion to explain: anger, disgust, fear, joy, sadness, surprise (default: all).")] = None,
+    themes: Annotated[Optional[int], typer.Option(help="At most this many themes (default 12).")] = None,
+    examples: Annotated[int, typer.Option(help="Example quotes per theme.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    conversation_column: Annotated[Optional[str], typer.Option(help="Flat files: conversation column.")] = None,
+    speaker_column: Annotated[str, typer.Option(help="Flat files: speaker column.")] = "speaker",
+    text_column: Annotated[str, typer.Option(help="Flat files: text column.")] = "text",
+    turn_column: Annotated[Optional[str], typer.Option(help="Flat files: turn order column.")] = None,
+    cause_model: Annotated[Optional[str], typer.Option(help="Cause model name or directory.")] = None,
+    conversation_model: Annotated[Optional[str], typer.Option(help="In-context model.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Fine-grained model.")] = None,
+) -> None:
+    """Group the causes of an emotion across a whole file into recurring themes.
+
+    Example: emotive causes tickets.jsonl --emotion anger
+    """
+    from emotive.analyze import Analyzer
+    from emotive.analyze._mining import mine_causes
+    from emotive.analyze._readers import count_rows
+
+    analyzer = Analyzer(model, conversation_model=conversation_model, cause_model=cause_model)
+    total = count_rows(input) if conversation_column is None else None
+    with progress_bar("conversations", total) as advance:
+        report = mine_causes(input, emotion=emotion, analyzer=analyzer, clusters=themes,
+                             examples=examples, progress=advance,
+                             conversation_column=conversation_column, speaker_column=speaker_column,
+                             text_column=text_column, turn_column=turn_column)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print(report.to_dict())
+
+
+def _print(report: dict) -> None:
+    table = Table(title=f"What causes {report['emotion']} in {report['source']}", title_justify="left")
+    for col in ("theme", "causes", "share", "examples"):
+        table.add_column(col)
+    for t in report["themes"]:
+        quotes = "\n".join(f"“{q['text']}” ({q['conversation']}, turn {q['turn']})" for q in t["examples"])
+        table.add_row(t["theme"], str(t["count"]), f"{t['share']:.0%}", quotes)
+    Console().print(table)
+    err.print(f"{report['conversations']} conversations, {report['emotional_turns']} turns with "
+              f"{report['emotion']}, {report['causes']} cause spans")
