@@ -86,18 +86,17 @@ def _leader(x: np.ndarray, threshold: float, rounds: int = 3) -> np.ndarray:
     for i in np.argsort(-np.count_nonzero(x, axis=1), kind="stable"):
         if not x[i].any():
             continue
-        sims = [float(x[i] @ c) for c in centroids]
-        if sims and max(sims) >= threshold:
-            labels[i] = int(np.argmax(sims))
+        near = [float(x[i] @ c) for c in centroids]
+        if near and max(near) >= threshold:
+            labels[i] = int(np.argmax(near))
         else:
             labels[i] = len(centroids)
             centroids.append(x[i].copy())
-    for _ in range(rounds):
+    for _ in range(rounds if centroids else 0):
         c = np.array([_unit(x[labels == j].mean(0)) if (labels == j).any() else np.zeros(x.shape[1])
                       for j in range(len(centroids))])
-        sims = x @ c.T if len(c) else np.zeros((len(x), 0))
-        best = sims.argmax(1) if len(c) else labels
-        labels = np.where(x.any(1) & (sims.max(1, initial=0) >= threshold), best, labels)
+        sims = x @ c.T
+        labels = np.where(x.any(1) & (sims.max(1) >= threshold), sims.argmax(1), labels)
     return labels
 
 

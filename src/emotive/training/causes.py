@@ -24,7 +24,7 @@ from emotive.models._manifest import write_manifest
 from emotive.models._tokenize import encode, load_tokenizer
 from emotive.training import _base, _card, _loop
 from emotive.training._base import nn, torch
-from emotive.training._cause_data import CausePair, pairs
+from emotive.training._cause_data import CausePair, evaluate, pairs
 
 NAME = "emotive.causes-minilm.v1"
 NOTES = """## Limits
@@ -174,29 +174,3 @@ def _finish(model, base: Path, cfg: Config, work: Path, out: Path, data) -> dict
     write_manifest(out, manifest)
     _card.write_card(out, manifest, NOTES)
     return manifest["metrics"]
-
-
-def evaluate(model, examples: list[CausePair], threshold: float | None = None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """CEE and span metrics of a cause model on pairs, at ``threshold``; without one, the
-    threshold that maximizes CEE macro-F1 on these pairs is found (use that on dev only)."""
-    from emotive.analyze._causes import CauseFinder
-    from emotive.training._cause_data import cee_scores, span_scores
-
-    finder = CauseFinder(model)
-    scored = finder.score([ex.inputs for ex in examples], [ex.offset for ex in examples],
-                          [_candidate_text(ex) for ex in examples])
-    probs = np.array([p for p, _ in scored])
-    gold = [ex.label for ex in examples]
-    if threshold is None:
-        grid = np.arange(0.05, 0.96, 0.01)
-        threshold = float(max(grid, key=lambda t: cee_scores(gold, list(probs >= t))["macro_f1"]))
-    pred = (probs >= threshold).astype(int)
-    spans = [(_candidate_text(ex)[s:e] if keep else "") for ex, (_, (s, e)), keep
-             in zip(examples, scored, pred)]
-    return {"pairs": len(examples), "threshold": round(threshold, 2),
-            **{f"cee_{k}": round(v, 4) for k, v in cee_scores(gold, list(pred)).items()},
-            **{f"span_{k}": round(v, 4) for k, v in span_scores(examples, spans).items()}}
-
-
-def _candidate_text(ex: CausePair) -> str:
-    return ex.inputs[1][ex.offset:]
