@@ -99,7 +99,8 @@ def main() -> None:
     model = OnnxModel(manifest, threads=2)
     threshold = manifest.heads["cause"].thresholds[0]
     result = {}
-    for name, split in (("RECCON-DD test", "dailydialog_test"), ("RECCON-IEMOCAP test (cross-dataset)", "iemocap_test")):
+    sets = (("RECCON-DD test", "dailydialog_test"), ("RECCON-IEMOCAP test (cross-dataset)", "iemocap_test"))
+    for name, split in sets:
         log(name)
         result[name] = evaluate(model, pairs(split), threshold)
     log("trigger words")
