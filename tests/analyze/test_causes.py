@@ -72,3 +72,13 @@ def test_conversation_analysis_carries_causes(tiny_model, tiny_conv_model, tiny_
     assert all(isinstance(t.causes, tuple) for t in res.turns)
     assert "causes" in res.to_dict()["turns"][0]
     assert an.analyze_conversation(conv, causes=False).turns[0].causes is None
+
+
+def test_the_conversation_model_finds_causes_with_its_shared_encoder(tiny_model, tiny_conv_model) -> None:
+    from emotive import Analyzer
+
+    an = Analyzer(tiny_model, conversation_model=tiny_conv_model)
+    assert "cause" in an.conversation_model.manifest.heads
+    assert an.cause_finder.model is an.conversation_model and an.has_cause_model()
+    conv = Conversation("c", (Utterance("I lost my job.", "A"), Utterance("Oh no.", "B")))
+    assert all(t.causes is not None for t in an.analyze_conversation(conv).turns)

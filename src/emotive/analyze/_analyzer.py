@@ -89,8 +89,11 @@ class Analyzer:
     def cause_finder(self) -> CauseFinder:
         """The emotion-cause model, loaded on first use."""
         if self._causes is None:
-            model = OnnxModel(resolve_model(self._cause_model or CAUSE_MODEL),
-                              threads=self.model.threads, batch_size=self.model.batch_size)
+            if self._cause_model is None and "cause" in self.conversation_model.manifest.heads:
+                model = self.conversation_model  # one shared encoder
+            else:
+                model = OnnxModel(resolve_model(self._cause_model or CAUSE_MODEL),
+                                  threads=self.model.threads, batch_size=self.model.batch_size)
             self._causes = CauseFinder(model)
         return self._causes
 

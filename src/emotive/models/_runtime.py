@@ -21,7 +21,8 @@ Input = str | tuple[str, str]
 
 @dataclass(frozen=True)
 class Prediction:
-    """Raw outputs for a list of texts: per head a ``(n, labels)`` array, in input order."""
+    """Raw outputs for a list of texts: per head a ``(n, labels)`` array, in input order
+    (token heads, such as span logits, are read per batch with ``forward``)."""
 
     outputs: dict[str, np.ndarray]
     truncated: np.ndarray
@@ -81,10 +82,11 @@ class OnnxModel:
         """Probabilities of every head for every text, in input order."""
         n = len(texts)
         outputs = {name: np.zeros((n, len(h.labels)), dtype=np.float32)
-                   for name, h in self.manifest.heads.items()}
+                   for name, h in self.manifest.heads.items() if h.activation != "token"}
         truncated = np.zeros(n, dtype=bool)
         for idx, batch in self.preprocess(texts):
             for name, arr in self.forward(batch).items():
-                outputs[name][idx] = arr
+                if name in outputs:
+                    outputs[name][idx] = arr
             truncated[idx] = batch.truncated
         return Prediction(outputs, truncated)

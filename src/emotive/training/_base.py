@@ -38,9 +38,14 @@ def resolve_base(base: str | os.PathLike[str] | None) -> Path:
 
 
 class PooledClassifier(nn.Module):  # type: ignore[misc]
-    """Encoder → mean pooling over real tokens → dropout → one linear layer per head."""
+    """Encoder → mean pooling over real tokens → dropout → one linear layer per head.
 
-    def __init__(self, base: Path, heads: dict[str, int], dropout: float = 0.1):
+    With ``span=True`` it also gives per-token ``span_start`` / ``span_end`` logits (a
+    linear layer on every token's state), for span extraction.
+    """
+
+    def __init__(self, base: Path, heads: dict[str, int], dropout: float = 0.1,
+                 span: bool = False):
         super().__init__()
         from transformers import AutoModel
 
@@ -48,15 +53,16 @@ class PooledClassifier(nn.Module):  # type: ignore[misc]
         hidden = self.encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
         self.heads = nn.ModuleDict({name: nn.Linear(hidden, n) for name, n in heads.items()})
-
-    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
-        mask = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
-        return (out.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        self.span = nn.Linear(hidden, 2) if span else None
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, Any]:
-        pooled = self.dropout(self.pooled(input_ids, attention_mask))
-        return {name: head(pooled) for name, head in self.heads.items()}
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        pooled = self.dropout((states * mask).sum(1) / mask.sum(1).clamp(min=1e-9))
+        out = {name: head(pooled) for name, head in self.heads.items()}
+        if self.span is not None:
+            out["span_start"], out["span_end"] = self.span(self.dropout(states)).unbind(-1)
+        return out
 
 
 class _Exportable(nn.Module):  # type: ignore[misc]

@@ -20,7 +20,7 @@ from emotive.models._runtime import OnnxModel
 EMOTIONS7 = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
 ED32 = tuple(empatheticdialogues.LABELS)
 VAD_NAMES = ("v", "a", "d", "reader_v", "reader_a", "reader_d", "writer_v", "writer_a", "writer_d")
-SIZES = {"context7": len(EMOTIONS7), "vad": len(VAD_NAMES), "ed32": len(ED32)}
+SIZES = {"context7": len(EMOTIONS7), "vad": len(VAD_NAMES), "ed32": len(ED32), "cause": 1}
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Config:
     window: int = WINDOW  # preceding turns in the context (0: no context)
     speakers: bool = True  # mark context turns (same)/(other)
     neutral_keep: float = 0.3  # share of DailyDialog's neutral training turns kept
-    tasks: str = "context7,vad,ed32"  # heads to train (ablations train context7 alone)
+    tasks: str = "context7,vad,ed32,cause"  # heads to train (ablations train context7 alone)
     limit: int | None = None  # first N conversations / rows per corpus (smoke tests)
     checkpoint_every: int = 200
     base: str | None = None
@@ -50,6 +50,7 @@ class Task:
     head: str
     inputs: list[tuple[str, str]]
     targets: np.ndarray  # class index (int) or standardized values (float, NaN = missing)
+    pairs: list[Any] | None = None  # the cause task's CausePair examples (offsets, spans)
 
 
 def context_examples(split_dd: str, split_meld: str, cfg: Config, data: str | None,
@@ -135,6 +136,12 @@ def test_metrics(model: OnnxModel, cfg: Config, data) -> dict[str, Any]:
         for j, name in enumerate(VAD_NAMES):
             ok = ~np.isnan(vad.targets[:, j])
             out[f"emobank_test_r_{name}"] = round(_pearson(pred[ok, j], vad.targets[ok, j]), 4)
+    if "cause" in heads:
+        from emotive.training._cause_data import evaluate, pairs
+
+        threshold = heads["cause"].thresholds[0]
+        for name, split in (("reccon_dd_test", "dailydialog_test"), ("reccon_iemocap_test", "iemocap_test")):
+            out[name] = evaluate(model, pairs(split, data, cfg.limit), threshold)
     out["meld_test_weighted_f1"] = out["meld_test"]["weighted_f1"]
     out["dailydialog_test_micro_f1"] = out["dailydialog_test"]["micro_f1_without_neutral"]
     return out

@@ -51,23 +51,6 @@ class Config:
     base: str | None = None
 
 
-class CauseModel(nn.Module):  # type: ignore[misc]
-    """Encoder → pooled cause logit, and per-token span start/end logits."""
-
-    def __init__(self, base: Path, dropout: float = 0.1):
-        super().__init__()
-        self.pooled = _base.PooledClassifier(base, {"cause": 1}, dropout)
-        self.span = nn.Linear(self.pooled.encoder.config.hidden_size, 2)
-
-    def forward(self, input_ids: Any, attention_mask: Any) -> dict[str, Any]:
-        out = self.pooled.encoder(input_ids=input_ids, attention_mask=attention_mask)
-        mask = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
-        pooled = (out.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        cause = self.pooled.heads["cause"](self.pooled.dropout(pooled))
-        start, end = self.span(self.pooled.dropout(out.last_hidden_state)).unbind(-1)
-        return {"cause": cause, "span_start": start, "span_end": end}
-
-
 def span_tokens(enc: Any, offset: int, span: tuple[int, int] | None) -> tuple[int, int] | None:
     """Token indices of a character span of the candidate text (None when truncated away)."""
     if span is None:
@@ -97,7 +80,7 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     base = _base.resolve_base(cfg.base)
     tok = load_tokenizer(base / "tokenizer.json", cfg.max_length)
     train_pairs = pairs("dailydialog_train", data, cfg.limit)
-    model = CauseModel(base)
+    model = _base.PooledClassifier(base, {"cause": 1}, span=True)
     _fit(model, tok, train_pairs, cfg, work, progress)
     return _finish(model, base, cfg, work, out, data)
 

