@@ -29,8 +29,16 @@ def models_command(
     Console().print(table)
 
 
+HEADLINE = ("macro_f1", "micro_f1", "meld_test_weighted_f1", "dailydialog_test_micro_f1",
+            "emobank_test_r_v", "ed32_test_accuracy_situation")
+
+
 def _facts(m) -> dict:  # type: ignore[no-untyped-def]
-    metrics = ", ".join(f"{k} {v}" for k, v in m.metrics.items() if isinstance(v, (int, float)))
+    flat = {k: v for k, v in m.metrics.items() if isinstance(v, (int, float))}
+    if "reccon_dd_test" in m.metrics:
+        flat["reccon_cee_macro_f1"] = m.metrics["reccon_dd_test"]["cee_macro_f1"]
+    shown = {k: v for k, v in flat.items() if k in HEADLINE or k.startswith("reccon")} or flat
+    metrics = ", ".join(f"{k} {v}" for k, v in shown.items())
     return {
         "name": m.name, "version": m.version, "path": str(m.path),
         "heads": ", ".join(f"{n} ({len(h.labels)} labels)" for n, h in m.heads.items()),
