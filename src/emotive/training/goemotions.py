@@ -8,6 +8,7 @@ and writes a model directory. Checkpoints every ``checkpoint_every`` steps into
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -48,6 +49,13 @@ class Config:
     limit: int | None = None  # use only the first N train/dev/test rows (smoke tests)
     checkpoint_every: int = 200
     base: str | None = None
+    # classifier re-training after fine-tuning (not part of the resumable steps):
+    refit_powers: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)  # pos_weight = (neg/pos) ** power
+    refit_epochs: int = 20
+
+    def steps(self) -> dict[str, Any]:
+        """The settings that decide the fine-tuning steps (what a checkpoint must match)."""
+        return {k: v for k, v in asdict(self).items() if not k.startswith("refit_")}
 
 
 def _load(split: str, root: str | None, labels: list[str], limit: int | None):
@@ -93,6 +101,7 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     dev_texts, dev_y = _load("dev", data, labels, cfg.limit)
     model = _base.PooledClassifier(base, {"goemotions": len(labels)})
     _fit(model, tok, texts, y, (dev_texts, dev_y), cfg, work, progress)
+    refit_head(model, tok, (texts, y), (dev_texts, dev_y), cfg, work)
     return _finish(model, tok, base, labels, (dev_texts, dev_y), cfg, work, out, data)
 
 
@@ -115,8 +124,66 @@ def _fit(model, tok, texts, y, dev, cfg: Config, work: Path, progress: Any) -> N
         return {"macro_f1_tuned_fp32": _macro_f1_tuned(dev[1], _torch_probs(model, tok, dev[0]))}
 
     _loop.fit(model, steps_per_epoch=(len(texts) + cfg.batch_size - 1) // cfg.batch_size,
-              settings=asdict(cfg), work=work, step_loss=step_loss, on_epoch=on_epoch,
+              settings=cfg.steps(), work=work, step_loss=step_loss, on_epoch=on_epoch,
               progress=progress)
+
+
+def _pooled(model, tok, texts: list[str], batch_size: int = 128) -> Any:
+    """Mean-pooled encoder states of ``texts`` (eval mode, no dropout)."""
+    model.eval()
+    order = np.argsort([len(t) for t in texts])
+    out = torch.zeros(len(texts), model.encoder.config.hidden_size)
+    with torch.inference_mode():
+        for s in range(0, len(order), batch_size):
+            idx = order[s:s + batch_size]
+            enc = encode(tok, [texts[i] for i in idx])
+            ids, mask = torch.from_numpy(enc.input_ids), torch.from_numpy(enc.attention_mask)
+            states = model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            m = mask.unsqueeze(-1).float()
+            out[torch.from_numpy(idx)] = (states * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    return out
+
+
+def refit_head(model, tok, train, dev, cfg: Config, work: Path) -> dict[str, float]:
+    """Classifier re-training (Kang et al. 2020, "Decoupling representation and classifier"):
+    the fine-tuned encoder stays, the linear head is re-fit on its pooled features with
+    class-balanced BCE, ``pos_weight = (neg/pos) ** power``; the power with the best dev
+    macro-F1 (thresholds tuned on dev) wins, 0 keeping the plain loss. Rare labels that
+    plain BCE never predicts (grief, pride, relief) are what this is for."""
+    cache = work / "pooled.pt"
+    if cache.exists():
+        feats = torch.load(cache)
+    else:
+        feats = {"train": _pooled(model, tok, train[0]), "dev": _pooled(model, tok, dev[0])}
+        torch.save(feats, cache)
+    head = model.heads["goemotions"]
+    y = torch.from_numpy(train[1])
+    pos = y.sum(0).clamp(min=1)
+    results, weights = {}, {}
+    for power in cfg.refit_powers:
+        lin = torch.nn.Linear(head.in_features, head.out_features)
+        lin.load_state_dict(head.state_dict())
+        _fit_linear(lin, feats["train"], y, ((len(y) - pos) / pos) ** power, cfg)
+        with torch.inference_mode():
+            probs = torch.sigmoid(lin(feats["dev"])).numpy()
+        results[str(power)] = round(_macro_f1_tuned(dev[1], probs), 4)
+        weights[str(power)] = lin.state_dict()
+    best = max(results, key=results.__getitem__)
+    head.load_state_dict(weights[best])
+    summary = {"dev_macro_f1_by_power": results, "chosen_power": float(best)}
+    (work / "refit.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _fit_linear(lin, x, y, pos_weight, cfg: Config) -> None:  # type: ignore[no-untyped-def]
+    gen = torch.Generator().manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(lin.parameters(), lr=1e-3, weight_decay=1e-4)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    for _ in range(cfg.refit_epochs):
+        for idx in torch.randperm(len(x), generator=gen).split(256):
+            opt.zero_grad()
+            loss_fn(lin(x[idx]), y[idx]).backward()
+            opt.step()
 
 
 def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: Path,
@@ -138,6 +205,8 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
                   "source": "Demszky et al. 2020"}],
         "training": asdict(cfg),
     }
+    if (work / "refit.json").exists():
+        manifest["training"]["refit"] = json.loads((work / "refit.json").read_text())
     write_manifest(out, manifest)
     dev_probs = OnnxModel(out).predict(dev[0]).outputs["goemotions"]
     th = _metrics.tune_thresholds(dev[1], dev_probs)
