@@ -47,9 +47,9 @@ def test_corrupt_graph_gives_a_model_error(tmp_path, tiny_model) -> None:
 
 
 def test_registry_finds_the_shipped_model_by_name_and_path(tiny_model) -> None:
-    shipped = shipped_models()
-    assert [m.name for m in shipped] == ["emotive.goemotions-minilm.v1"]
-    assert resolve_model("emotive.goemotions-minilm.v1").path == shipped[0].path
+    shipped = {m.name: m for m in shipped_models()}
+    assert "emotive.goemotions-minilm.v1" in shipped
+    assert resolve_model("emotive.goemotions-minilm.v1").path == shipped["emotive.goemotions-minilm.v1"].path
     assert resolve_model(tiny_model).path == tiny_model
     with pytest.raises(ModelError, match="unknown model 'nope'.*emotive.goemotions-minilm.v1"):
         resolve_model("nope")
@@ -58,7 +58,8 @@ def test_registry_finds_the_shipped_model_by_name_and_path(tiny_model) -> None:
 def test_shipped_files_match_their_sha256() -> None:
     from hashlib import sha256
 
-    m = resolve_model()
-    raw = json.loads((m.path / "manifest.json").read_text())
-    for rel, digest in raw["sha256"].items():
-        assert sha256((m.path / rel).read_bytes()).hexdigest() == digest, rel
+    for m in shipped_models():
+        raw = json.loads((m.path / "manifest.json").read_text())
+        for rel, digest in raw["sha256"].items():
+            assert sha256((m.path / rel).read_bytes()).hexdigest() == digest, (m.name, rel)
+        assert (m.path / "README.md").is_file()  # every shipped model has its card

