@@ -27,7 +27,7 @@ SIZES = {"context7": len(EMOTIONS7), "vad": len(VAD_NAMES), "ed32": len(ED32), "
 class Config:
     """Training settings; the defaults reproduce the shipped model."""
 
-    epochs: int = 2
+    epochs: int = 1
     batch_size: int = 32
     lr: float = 6e-5
     weight_decay: float = 0.01
