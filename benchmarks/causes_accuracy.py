@@ -1,4 +1,4 @@
-"""Emotion causes and trigger words: accuracy and speed of the shipped cause model.
+"""Emotion causes and trigger words: accuracy and speed of the shipped cause heads.
 
 Writes ``benchmarks/results/causes_accuracy.{json,md}``.
 
@@ -36,7 +36,7 @@ from emotive.datasets import reccon  # noqa: E402
 from emotive.models import OnnxModel, resolve_model  # noqa: E402
 from emotive.training._cause_data import TO7, evaluate, pairs  # noqa: E402
 
-NAME = "emotive.causes-minilm.v1"
+NAME = "emotive.conversation-minilm.v1"  # its cause and span heads
 ANCHORS = {"cee": "RoBERTa-base 64.28 / 88.74 / 76.51, RoBERTa-large 66.23 / 87.89 / 77.06 "
                   "(Pos-F1 / Neg-F1 / macro-F1; Poria et al. 2021)",
            "span": "SpanBERT EM 34.64, Pos-F1 60.00, F1 75.71 (Poria et al. 2021)"}
@@ -92,7 +92,7 @@ def speed(finder: CauseFinder) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=NAME, help="cause model name or directory")
+    ap.add_argument("--model", default=NAME, help="model with cause heads: name or directory")
     ap.add_argument("--out", default=None, help="results folder (default benchmarks/results)")
     args = ap.parse_args()
     manifest = resolve_model(args.model)

@@ -91,15 +91,3 @@ def tiny_conv_analyzer(tiny_model: Path, tiny_conv_model: Path):
     from emotive import Analyzer
 
     return Analyzer(tiny_model, conversation_model=tiny_conv_model, threads=1)
-
-
-@pytest.fixture(scope="session")
-def tiny_cause_model(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path,
-                     data_root: Path) -> Path:
-    """A cause model made by the real RECCON recipe on a tiny base and 3 conversations."""
-    from emotive.training.causes import Config, train
-
-    out = tmp_path_factory.mktemp("tiny_cause_model")
-    train(out, work_dir=tmp_path_factory.mktemp("tiny_cause_work"), data=str(data_root),
-          config=Config(epochs=1, limit=3, base=str(tiny_base), checkpoint_every=1000))
-    return out

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emotive import Conversation, Utterance
+from emotive import Conversation, ModelError, Utterance
 from emotive.analyze._causes import CauseFinder, best_span
 from emotive.analyze._context import cause_input
 from emotive.models import OnnxModel
@@ -44,8 +44,8 @@ def test_best_span_picks_the_marked_words(tok) -> None:
     assert text[s:e] == "They denied my refund"
 
 
-def test_finder_on_a_conversation(tiny_cause_model) -> None:
-    finder = CauseFinder(OnnxModel(tiny_cause_model, threads=1), window=2)
+def test_finder_on_a_conversation(tiny_conv_model) -> None:
+    finder = CauseFinder(OnnxModel(tiny_conv_model, threads=1), window=2)
     finder.threshold = 0.0  # every candidate counts: checks the plumbing, not the model
     turns = [Utterance("The refund was denied 🙄", "A"), Utterance("Again?!", "B"),
              Utterance("Yes. I'm done with them.", "A"), Utterance("ok", "B")]
@@ -58,15 +58,15 @@ def test_finder_on_a_conversation(tiny_cause_model) -> None:
         assert [c.score for c in causes] == sorted((c.score for c in causes), reverse=True)
 
 
-def test_no_emotional_turn_means_no_causes(tiny_cause_model) -> None:
-    finder = CauseFinder(OnnxModel(tiny_cause_model, threads=1))
+def test_no_emotional_turn_means_no_causes(tiny_conv_model) -> None:
+    finder = CauseFinder(OnnxModel(tiny_conv_model, threads=1))
     assert finder.causes([Utterance("hi", "A")], ["neutral"]) == [[]]
 
 
-def test_conversation_analysis_carries_causes(tiny_model, tiny_conv_model, tiny_cause_model) -> None:
+def test_conversation_analysis_carries_causes(tiny_model, tiny_conv_model) -> None:
     from emotive import Analyzer
 
-    an = Analyzer(tiny_model, conversation_model=tiny_conv_model, cause_model=tiny_cause_model)
+    an = Analyzer(tiny_model, conversation_model=tiny_conv_model, cause_model=tiny_conv_model)
     conv = Conversation("c", (Utterance("I lost my job.", "A"), Utterance("Oh no.", "B")))
     res = an.analyze_conversation(conv, causes=True)
     assert all(isinstance(t.causes, tuple) for t in res.turns)
@@ -82,3 +82,7 @@ def test_the_conversation_model_finds_causes_with_its_shared_encoder(tiny_model,
     assert an.cause_finder.model is an.conversation_model and an.has_cause_model()
     conv = Conversation("c", (Utterance("I lost my job.", "A"), Utterance("Oh no.", "B")))
     assert all(t.causes is not None for t in an.analyze_conversation(conv).turns)
+    fine_only = Analyzer(tiny_model, conversation_model=tiny_conv_model, cause_model=tiny_model)
+    with pytest.raises(ModelError, match="has no cause head"):
+        fine_only.cause_finder  # noqa: B018
+    assert not fine_only.has_cause_model()

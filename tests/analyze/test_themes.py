@@ -29,14 +29,14 @@ def test_terms_drop_stop_words_and_add_bigrams() -> None:
     assert terms("I can't log in!") == ["log"]
 
 
-def test_mine_causes_end_to_end_mechanics(tmp_path, tiny_model, tiny_conv_model, tiny_cause_model) -> None:
+def test_mine_causes_end_to_end_mechanics(tmp_path, tiny_model, tiny_conv_model) -> None:
     from emotive import Analyzer
 
     src = tmp_path / "chat.jsonl"
     src.write_text("\n".join(json.dumps({"id": f"c{i}", "turns": [
         {"speaker": "A", "text": "They denied my refund twice."},
         {"speaker": "B", "text": "That is outrageous!"}]}) for i in range(3)) + "\n")
-    an = Analyzer(tiny_model, conversation_model=tiny_conv_model, cause_model=tiny_cause_model)
+    an = Analyzer(tiny_model, conversation_model=tiny_conv_model)
     an.cause_finder.threshold = 0.0  # every candidate is a cause: mechanics only
     report = mine_causes(str(src), analyzer=an, chunk=2)
     assert report.conversations == 3

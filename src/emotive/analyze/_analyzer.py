@@ -24,7 +24,6 @@ from emotive.taxonomy import BASE, Scheme, get_scheme, scheme_names
 
 HEAD = "goemotions"
 CONVERSATION_MODEL = "emotive.conversation-minilm.v1"
-CAUSE_MODEL = "emotive.causes-minilm.v1"
 
 
 class Analyzer:
@@ -87,18 +86,21 @@ class Analyzer:
 
     @property
     def cause_finder(self) -> CauseFinder:
-        """The emotion-cause model, loaded on first use."""
+        """The emotion-cause heads: the conversation model's own (one shared encoder), or a
+        model directory given as ``cause_model``; loaded on first use."""
         if self._causes is None:
-            if self._cause_model is None and "cause" in self.conversation_model.manifest.heads:
-                model = self.conversation_model  # one shared encoder
+            if self._cause_model is not None:
+                model = OnnxModel(resolve_model(self._cause_model), threads=self.model.threads,
+                                  batch_size=self.model.batch_size)
             else:
-                model = OnnxModel(resolve_model(self._cause_model or CAUSE_MODEL),
-                                  threads=self.model.threads, batch_size=self.model.batch_size)
+                model = self.conversation_model
+            if "cause" not in model.manifest.heads:
+                raise ModelError(f"{model.manifest.name} has no cause head; pass cause_model=")
             self._causes = CauseFinder(model)
         return self._causes
 
     def has_cause_model(self) -> bool:
-        """Whether a cause model is given or shipped."""
+        """Whether cause heads are available (given or shipped)."""
         try:
             self.cause_finder  # noqa: B018
         except ModelError:

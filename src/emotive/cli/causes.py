@@ -23,7 +23,8 @@ def causes_command(
     speaker_column: Annotated[str, typer.Option(help="Flat files: speaker column.")] = "speaker",
     text_column: Annotated[str, typer.Option(help="Flat files: text column.")] = "text",
     turn_column: Annotated[Optional[str], typer.Option(help="Flat files: turn order column.")] = None,
-    cause_model: Annotated[Optional[str], typer.Option(help="Cause model name or directory.")] = None,
+    cause_model: Annotated[Optional[str], typer.Option(
+        help="Model with cause heads (default: the conversation model's own).")] = None,
     conversation_model: Annotated[Optional[str], typer.Option(help="In-context model.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Fine-grained model.")] = None,
 ) -> None:

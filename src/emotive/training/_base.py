@@ -126,3 +126,14 @@ def save_atomic(obj: Any, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+def setup(cfg: Any, work_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> tuple[Path, Path, Path, Any]:
+    """Seed torch, make the work dir, find the base encoder and its tokenizer."""
+    from emotive.models._tokenize import load_tokenizer
+
+    work, out = Path(work_dir), Path(out_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    base = resolve_base(cfg.base)
+    return work, out, base, load_tokenizer(base / "tokenizer.json", cfg.max_length)

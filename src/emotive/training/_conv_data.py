@@ -16,6 +16,7 @@ from emotive._metrics import pearson, single_label_scores
 from emotive.analyze._context import WINDOW, context_input
 from emotive.datasets import dailydialog, emobank, empatheticdialogues, meld
 from emotive.models._runtime import OnnxModel
+from emotive.training._config import TrainConfig
 
 EMOTIONS7 = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
 ED32 = tuple(empatheticdialogues.LABELS)
@@ -24,23 +25,14 @@ SIZES = {"context7": len(EMOTIONS7), "vad": len(VAD_NAMES), "ed32": len(ED32), "
 
 
 @dataclass
-class Config:
+class Config(TrainConfig):
     """Training settings; the defaults reproduce the shipped model."""
 
     epochs: int = 1
-    batch_size: int = 32
-    lr: float = 6e-5
-    weight_decay: float = 0.01
-    warmup: float = 0.06
-    max_length: int = 128
-    seed: int = 13
     window: int = WINDOW  # preceding turns in the context (0: no context)
     speakers: bool = True  # mark context turns (same)/(other)
     neutral_keep: float = 0.3  # share of DailyDialog's neutral training turns kept
     tasks: str = "context7,vad,ed32,cause"  # heads to train (ablations train context7 alone)
-    limit: int | None = None  # first N conversations / rows per corpus (smoke tests)
-    checkpoint_every: int = 200
-    base: str | None = None
 
 
 @dataclass

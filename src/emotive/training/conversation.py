@@ -11,7 +11,7 @@
 - ``ed32``: the 32 EmpatheticDialogues emotions from a situation or a speaker's opening
   turn (each training conversation gives one of the two, chosen by the seed).
 - ``cause`` + ``span_start``/``span_end``: emotion causes on RECCON-DD (see
-  ``training/causes.py``): is candidate turn j a cause of turn k's emotion, and the causal
+  ``training/_causes.py``): is candidate turn j a cause of turn k's emotion, and the causal
   span inside turn j; the threshold is tuned on RECCON-DD valid.
 
 Tasks are mixed batch by batch (each batch holds one task). Dev metrics are logged per
@@ -33,10 +33,11 @@ import numpy as np
 from emotive.datasets import dailydialog, emobank, empatheticdialogues, meld
 from emotive.models._manifest import write_manifest
 from emotive.models._runtime import OnnxModel
-from emotive.models._tokenize import encode, load_tokenizer
+from emotive.models._tokenize import encode
 from emotive.training import _base, _card, _loop
 from emotive.training._base import torch
 from emotive.training._cause_data import evaluate, pairs
+from emotive.training._causes import cause_loss
 from emotive.training._conv_data import (
     ED32,
     EMOTIONS7,
@@ -52,7 +53,6 @@ from emotive.training._conv_data import (
     test_metrics,
     vad_examples,
 )
-from emotive.training.causes import _batch_loss as cause_loss
 
 NAME = "emotive.conversation-minilm.v1"
 SPAN_WEIGHT = 0.5
@@ -63,11 +63,7 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
           progress: Any = None) -> dict[str, Any]:
     """Train, export and write the model directory ``out_dir``; returns its test metrics."""
     cfg = config or Config()
-    work, out = Path(work_dir), Path(out_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(cfg.seed)
-    base = _base.resolve_base(cfg.base)
-    tok = load_tokenizer(base / "tokenizer.json", cfg.max_length)
+    work, out, base, tok = _base.setup(cfg, work_dir, out_dir)
     heads = heads_of(cfg)
     tasks = [context_examples("train", "train", cfg, data, cfg.neutral_keep)[0]]
     tasks += [ed_examples("train", cfg, data)] if "ed32" in heads else []

@@ -21,10 +21,11 @@ from emotive import _metrics
 from emotive.datasets import goemotions
 from emotive.models._manifest import write_manifest
 from emotive.models._runtime import OnnxModel
-from emotive.models._tokenize import encode, load_tokenizer
+from emotive.models._tokenize import encode
 from emotive.training import _base, _loop
 from emotive.training._base import torch
 from emotive.training._card import write_card
+from emotive.training._config import TrainConfig
 
 NAME = "emotive.goemotions-minilm.v1"
 NOTES = """## Limits
@@ -36,19 +37,9 @@ sigmoid probabilities; they are not calibrated across labels.
 
 
 @dataclass
-class Config:
+class Config(TrainConfig):
     """Training settings; the defaults reproduce the shipped model."""
 
-    epochs: int = 3
-    batch_size: int = 32
-    lr: float = 6e-5
-    weight_decay: float = 0.01
-    warmup: float = 0.06
-    max_length: int = 128
-    seed: int = 13
-    limit: int | None = None  # use only the first N train/dev/test rows (smoke tests)
-    checkpoint_every: int = 200
-    base: str | None = None
     # classifier re-training after fine-tuning (not part of the resumable steps):
     refit_powers: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)  # pos_weight = (neg/pos) ** power
     refit_epochs: int = 20
@@ -91,12 +82,8 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
           progress: Any = None) -> dict[str, Any]:
     """Train, export and write the model directory ``out_dir``; returns its metrics."""
     cfg = config or Config()
-    work, out = Path(work_dir), Path(out_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(cfg.seed)
-    base = _base.resolve_base(cfg.base)
+    work, out, base, tok = _base.setup(cfg, work_dir, out_dir)
     labels = goemotions.labels(data)
-    tok = load_tokenizer(base / "tokenizer.json", cfg.max_length)
     texts, y = _load("train", data, labels, cfg.limit)
     dev_texts, dev_y = _load("dev", data, labels, cfg.limit)
     model = _base.PooledClassifier(base, {"goemotions": len(labels)})
@@ -144,7 +131,7 @@ def _pooled(model, tok, texts: list[str], batch_size: int = 128) -> Any:
     return out
 
 
-def refit_head(model, tok, train, dev, cfg: Config, work: Path) -> dict[str, float]:
+def refit_head(model, tok, train, dev, cfg: Config, work: Path) -> dict[str, Any]:
     """Classifier re-training (Kang et al. 2020, "Decoupling representation and classifier"):
     the fine-tuned encoder stays, the linear head is re-fit on its pooled features with
     class-balanced BCE, ``pos_weight = (neg/pos) ** power``; the power with the best dev
