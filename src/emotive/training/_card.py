@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 
-def write_card(folder: Path, manifest: dict[str, Any], notes: str = "") -> None:
+def write_card(folder: Path, manifest: dict[str, Any], notes: str = "",
+               command: str = "emotive train goemotions") -> None:
     """Write ``folder/README.md`` from the manifest's facts (nothing typed by hand)."""
     m = manifest.get("metrics", {})
     data = "\n".join(f"- {d['name']} ({d.get('source', '')}): license {d['license']}"
@@ -41,6 +42,6 @@ Thresholds: one per label, tuned on the dev split with this int8 graph.
 {"## Per-label F1" + chr(10) + "| label | F1 |" + chr(10) + "|---|---|" + chr(10) + per_rows if per_rows else ""}
 
 {notes}
-Reproduce: `emotive train goemotions` (needs `pip install 'emotive[train]'`).
+Reproduce: `{command}` (needs `pip install 'emotive[train]'`).
 """
     (folder / "README.md").write_text(text, encoding="utf-8")

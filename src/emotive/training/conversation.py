@@ -197,7 +197,7 @@ def _finish(model, base: Path, scale, cfg: Config, work: Path, out: Path, data) 
         write_manifest(out, manifest)
     manifest["metrics"] = test_metrics(OnnxModel(out), cfg, data)
     write_manifest(out, manifest)
-    _card.write_card(out, manifest, NOTES)
+    _card.write_card(out, manifest, NOTES, "emotive train conversation")
     return manifest["metrics"]
 
 
