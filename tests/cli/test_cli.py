@@ -86,9 +86,13 @@ def test_usage_errors_exit_2(cli_env, tiny_model) -> None:
 def test_models_lists_metrics_and_licenses(cli_env) -> None:
     out = run(["models", "--json"], cli_env)
     assert out.returncode == 0, out.stderr
-    (m,) = json.loads(out.stdout)
-    assert m["name"] == "emotive.goemotions-minilm.v1" and "GoEmotions (Apache-2.0)" in m["data"]
+    models = {m["name"]: m for m in json.loads(out.stdout)}
+    m = models["emotive.goemotions-minilm.v1"]
+    assert "GoEmotions (Apache-2.0)" in m["data"]
     assert "macro_f1" in m["metrics"] and m["commercial_use"] is True
+    conv = models["emotive.conversation-minilm.v1"]
+    assert conv["commercial_use"] is False and "MELD (GPL-3.0)" in conv["data"]
+    assert "meld_test_weighted_f1" in conv["metrics"] and "reccon_cee_macro_f1" in conv["metrics"]
 
 
 def test_conversations_per_turn_nested_and_plot(cli_env, tiny_model, tiny_conv_model, tmp_path) -> None:
