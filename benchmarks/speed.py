@@ -269,7 +269,7 @@ def build_payload(args: argparse.Namespace, results: dict[str, dict[str, Any]],
         "dataset": "GoEmotions test", "limit": args.limit,
         "settings": {"threads": args.threads, "batch_size": args.batch_size,
                      "warmup_texts": WARMUP_TEXTS, "latency_n": args.latency_n,
-                     "max_length": MAX_LENGTH, "model": str(args.model)},
+                     "max_length": MAX_LENGTH, "model": _shown(args.model)},
         "machine": machine,
         "systems": {name: {"title": SYSTEMS[name].title, "note": SYSTEMS[name].note,
                            **res} for name, res in results.items()},
@@ -406,3 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _shown(path: object) -> str:
+    """A model path as recorded in results: relative to the repository when inside it."""
+    p = Path(str(path)).resolve()
+    return str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p)
