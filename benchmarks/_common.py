@@ -98,8 +98,10 @@ def utc_now() -> str:
 
 
 def command_line() -> str:
-    """The command that started this process, shell-quoted, for copy and paste."""
-    return shlex.join(["python", *sys.argv])
+    """The command that started this process, shell-quoted, for copy and paste; absolute
+    paths are written relative to the repository root, where the command is run from."""
+    args = [os.path.relpath(a, REPO_ROOT) if os.path.isabs(a) else a for a in sys.argv]
+    return shlex.join(["python", *args])
 
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
