@@ -78,3 +78,41 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     x, y = x - x.mean(), y - y.mean()
     denom = float(np.sqrt((x * x).sum() * (y * y).sum()))
     return float((x * y).sum() / denom) if denom else 0.0
+
+
+def bradley_terry(confusion: np.ndarray, iters: int = 1000, tol: float = 1e-10) -> np.ndarray:
+    """Preference strengths from a confusion matrix (rows: predicted, columns: gold).
+
+    Predicting ``i`` where the gold label is ``j`` counts as ``i`` winning over ``j``
+    (Kang et al. 2024, "Can Large Language Models be Good Emotional Supporter?"). Strengths
+    come from Hunter's (2004) MM iterations and are scaled to mean 1; a label that never
+    wins or never loses gets a small floor so every strength stays finite.
+
+    >>> bradley_terry(np.array([[5, 4], [1, 5]])).round(2).tolist()
+    [1.58, 0.42]
+    """
+    w = np.asarray(confusion, dtype=np.float64).copy()
+    np.fill_diagonal(w, 0.0)
+    w = w + 0.1  # smoothing: every pair has been compared a little
+    np.fill_diagonal(w, 0.0)
+    n = w + w.T
+    wins = w.sum(axis=1)
+    p = np.ones(len(w))
+    for _ in range(iters):
+        denom = (n / (p[:, None] + p[None, :])).sum(axis=1)
+        new = wins / denom
+        new = new / new.mean()
+        if np.abs(new - p).max() < tol:
+            p = new
+            break
+        p = new
+    return p
+
+
+def preference_bias(confusion: np.ndarray) -> float:
+    """B: the standard deviation of the Bradley-Terry preference strengths (0 = no bias).
+
+    >>> round(preference_bias(np.array([[5, 1], [1, 5]])), 4)
+    0.0
+    """
+    return float(np.std(bradley_terry(confusion)))

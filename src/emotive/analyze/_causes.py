@@ -57,9 +57,12 @@ class CauseFinder:
                 out[i] = (float(res["cause"][r, 0]), span)
         return out
 
-    def causes(self, turns: Sequence[Utterance], emotions: Sequence[str]) -> list[list[Cause]]:
-        """Causes of every turn whose emotion is not neutral (``[]`` for the others)."""
-        jobs = [(k, j) for k, e in enumerate(emotions) if e != "neutral"
+    def causes(self, turns: Sequence[Utterance], emotions: Sequence[str],
+               targets: Sequence[int] | None = None) -> list[list[Cause]]:
+        """Causes of every turn (or of the ``targets`` turns) whose emotion is not neutral
+        (``[]`` for the others)."""
+        wanted = range(len(turns)) if targets is None else targets
+        jobs = [(k, j) for k in wanted if emotions[k] != "neutral"
                 for j in range(max(0, k - self.window), k + 1)]
         built = [cause_input(turns, k, j, emotions[k]) for k, j in jobs]
         scored = self.score([(a, b) for a, b, _ in built], [o for _, _, o in built],

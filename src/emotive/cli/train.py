@@ -77,6 +77,27 @@ def conversation_command(
     err.print(f"wrote {out}: {metrics}")
 
 
+@app.command("respond")
+def respond_command(
+    out: Annotated[str, typer.Option(help=OUT_HELP)] = "models/respond-minilm-v1",
+    work_dir: Annotated[str, typer.Option(help=WORK_HELP)] = ".emotive-train/respond",
+    data: Annotated[Optional[str], typer.Option(help=DATA_HELP)] = None,
+    base: Annotated[Optional[str], typer.Option(help=BASE_HELP)] = None,
+    limit: Annotated[Optional[int], typer.Option(help="First N dialogues/triples per split (smoke test).")] = None,
+) -> None:
+    """Export the sentence encoder; fit the ESConv strategy planner and the PELD persona heads."""
+    from emotive._errors import missing_extra
+
+    try:
+        from emotive.training.respond import Config, train
+    except ImportError as exc:
+        raise missing_extra("train", exc.name or "torch") from exc
+    _logging()
+    metrics = train(out, work_dir=work_dir, data=data, config=Config(limit=limit, base=base),
+                    progress=lambda msg: err.print(f"[dim]{msg}...[/dim]"))
+    err.print(f"wrote {out}: {metrics}")
+
+
 def _logging() -> None:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("emotive").setLevel(logging.INFO)

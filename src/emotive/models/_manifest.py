@@ -20,12 +20,19 @@ MANIFEST = "manifest.json"
 
 @dataclass(frozen=True)
 class Head:
-    """One output of the graph: its labels, ``sigmoid`` (multi-label) or ``softmax``."""
+    """One output of the graph: its labels, ``sigmoid`` (multi-label) or ``softmax``; or an
+    ``embedding`` of ``dim`` numbers (no labels); or per-token ``token`` logits."""
 
     name: str
     labels: tuple[str, ...]
     activation: str = "sigmoid"
     thresholds: tuple[float, ...] = ()
+    dim: int = 0
+
+    @property
+    def size(self) -> int:
+        """Width of the output: ``dim`` for an embedding, else the number of labels."""
+        return self.dim or len(self.labels)
 
     def threshold_of(self, label: str) -> float:
         return self.thresholds[self.labels.index(label)] if self.thresholds else 0.5
@@ -69,8 +76,8 @@ def load_manifest(path: str | os.PathLike[str]) -> Manifest:
     try:
         raw = json.loads(mpath.read_text(encoding="utf-8"))
         heads = {
-            name: Head(name, tuple(h["labels"]), h.get("activation", "sigmoid"),
-                       tuple(float(t) for t in h.get("thresholds", ())))
+            name: Head(name, tuple(h.get("labels", ())), h.get("activation", "sigmoid"),
+                       tuple(float(t) for t in h.get("thresholds", ())), int(h.get("dim", 0)))
             for name, h in raw["heads"].items()
         }
         known = {"name", "version", "max_length", "heads", "files", "metrics", "data", "sha256"}

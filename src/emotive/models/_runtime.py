@@ -81,7 +81,7 @@ class OnnxModel:
     def predict(self, texts: Sequence[Input]) -> Prediction:
         """Probabilities of every head for every text, in input order."""
         n = len(texts)
-        outputs = {name: np.zeros((n, len(h.labels)), dtype=np.float32)
+        outputs = {name: np.zeros((n, h.size), dtype=np.float32)
                    for name, h in self.manifest.heads.items() if h.activation != "token"}
         truncated = np.zeros(n, dtype=bool)
         for idx, batch in self.preprocess(texts):

@@ -13,15 +13,19 @@ def write_card(folder: Path, manifest: dict[str, Any], notes: str = "",
     data = "\n".join(f"- {d['name']} ({d.get('source', '')}): license {d['license']}"
                      f"{'' if d.get('commercial_use', True) else ' (non-commercial)'}"
                      for d in manifest["data"])
-    heads = "\n".join(f"- `{name}`: {len(h['labels'])} labels, {h['activation']}"
+    heads = "\n".join(f"- `{name}`: {h['dim'] if h.get('dim') else len(h['labels'])} "
+                      f"{'dimensions' if h.get('dim') else 'labels'}, {h['activation']}"
                       for name, h in manifest["heads"].items())
-    metrics = "\n".join(f"| {k} | {v} |" for k, v in m.items() if isinstance(v, (int, float)))
+    metrics = "\n".join(f"| {k} | {v} |" for k, v in _flat(m).items() if isinstance(v, (int, float)))
+    how = manifest.get("derivation", f"fine-tuned from {manifest['base']}")
+    thresholds = ("Thresholds: one per label, tuned on the dev split with this int8 graph."
+                  if any(h.get("thresholds") for h in manifest["heads"].values()) else "")
     per = m.get("per_label_f1", {})
     per_rows = "\n".join(f"| {k} | {v} |" for k, v in sorted(per.items(), key=lambda kv: -kv[1]))
     training = ", ".join(f"{k}={v}" for k, v in manifest.get("training", {}).items())
     text = f"""# {manifest['name']} (version {manifest['version']})
 
-{manifest.get('task', '')}: int8 ONNX, fine-tuned from {manifest['base']}.
+{manifest.get('task', '')}: int8 ONNX, {how}.
 Inputs are truncated to {manifest['max_length']} tokens. Inference needs onnxruntime,
 tokenizers and numpy only.
 
@@ -32,7 +36,7 @@ tokenizers and numpy only.
 {data}
 
 Training settings: {training}.
-Thresholds: one per label, tuned on the dev split with this int8 graph.
+{thresholds}
 
 ## Test metrics ({m.get('split', 'test split')}, measured once)
 | metric | value |
@@ -45,3 +49,19 @@ Thresholds: one per label, tuned on the dev split with this int8 graph.
 Reproduce: `{command}` (needs `pip install 'emotive[train]'`).
 """
     (folder / "README.md").write_text(text, encoding="utf-8")
+
+
+def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested metric dicts as ``outer.inner`` keys; lists as ``key[i]``."""
+    out: dict[str, Any] = {}
+    for k, v in metrics.items():
+        if k == "per_label_f1":
+            continue
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flat(v, key + "."))
+        elif isinstance(v, list):
+            out.update({f"{key}[{i}]": x for i, x in enumerate(v)})
+        else:
+            out[key] = v
+    return out

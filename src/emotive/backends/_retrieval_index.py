@@ -1,0 +1,147 @@
+"""The retrieval backend's index: human-written listener replies with their contexts.
+
+Built once from the local corpora (EmpatheticDialogues listener turns, ESConv supporter
+turns; both CC BY-NC 4.0) and cached as ``index.npz`` + ``candidates.jsonl`` under the
+cache directory (``$EMOTIVE_CACHE`` or ``~/.cache/emotive``). Each candidate keeps its
+context and reply embeddings (float16), its strategy (ESConv's gold label, or the respond
+model's tagger for EmpatheticDialogues), its own detected emotion (Ekman-7) and the
+conversation's emotion label.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from emotive._errors import ConfigError
+from emotive.datasets import empatheticdialogues, esconv
+from emotive.datasets._paths import corpus_dir
+from emotive.models._encoder import SentenceEncoder
+from emotive.respond._linear import LinearHead
+from emotive.schema import Conversation
+
+CONTEXT_TURNS = 3
+CORPORA = ("empatheticdialogues", "esconv")
+EMOTIONS7 = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
+VERSION = 1
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    reply: str
+    corpus: str
+    source: str  # the turn id in its corpus
+    emotion: str  # the conversation's emotion label in its corpus
+
+
+@dataclass
+class Index:
+    candidates: list[Candidate]
+    ctx: np.ndarray  # (n, dim) float16, unit vectors
+    reply: np.ndarray  # (n, dim) float16
+    strategy: np.ndarray  # (n,) int8 into esconv.STRATEGIES
+    reply_emotion: np.ndarray  # (n,) int8 into EMOTIONS7
+
+
+def context_text(turns: Sequence[str]) -> str:
+    """The last turns joined: the text whose embedding is matched against the index."""
+    return " ".join(t.strip() for t in turns[-CONTEXT_TURNS:] if t.strip())
+
+
+def _pairs(corpus: str, split: str, data: str | None, limit: int | None) -> Iterator[tuple[Conversation, int, str]]:
+    reader, role = ((empatheticdialogues.read, "listener") if corpus == "empatheticdialogues"
+                    else (esconv.read, "sys"))
+    for n, conv in enumerate(reader(split, data)):
+        if limit is not None and n >= limit:
+            break
+        label = conv.annotations.get("emotion") or conv.annotations.get("emotion_type", "")
+        for i, turn in enumerate(conv.turns):
+            if i > 0 and turn.speaker == role and turn.text.strip():
+                yield conv, i, str(label)
+
+
+def cache_key(corpora: Sequence[str], split: str, data: str | None, limit: int | None,
+              encoder: SentenceEncoder) -> str:
+    files = sorted(str(p) for c in corpora for p in corpus_dir(c, data).glob(f"{split}.*"))
+    stats = [(Path(f).name, os.path.getsize(f)) for f in files]
+    model = hashlib.sha1((encoder.manifest.path / "manifest.json").read_bytes()).hexdigest()
+    raw = json.dumps([VERSION, list(corpora), split, limit, stats, model], sort_keys=True)
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+def build(corpora: Sequence[str], split: str, data: str | None, limit: int | None,
+          encoder: SentenceEncoder, emotion_of: Callable[[list[str]], list[str]],
+          progress: Progress | None = None) -> Index:
+    """Read the corpora and embed every context and reply."""
+    unknown = set(corpora) - set(CORPORA)
+    if unknown:
+        raise ConfigError(f"unknown retrieval corpora {sorted(unknown)}; choose from: {', '.join(CORPORA)}")
+    cands, contexts, strategies = [], [], []
+    for corpus in corpora:
+        for conv, i, label in _pairs(corpus, split, data, limit):
+            turn = conv.turns[i]
+            cands.append(Candidate(turn.text, corpus, turn.id or f"{conv.id}:{i}", label))
+            contexts.append(context_text([t.text for t in conv.turns[:i]]))
+            strategies.append(turn.annotations.get("strategy"))
+    say = progress or (lambda what, done, total: None)
+    ctx = _encode_chunks(encoder, contexts, "contexts", say)
+    reply = _encode_chunks(encoder, [c.reply for c in cands], "replies", say)
+    tagger = LinearHead.load(encoder.manifest.file("strategy_tagger"))
+    tagged = tagger(reply.astype(np.float64)).argmax(1)
+    strat = np.array([esconv.STRATEGIES.index(s) if s else int(t) for s, t in zip(strategies, tagged)],
+                     dtype=np.int8)
+    emos = []
+    for start in range(0, len(cands), 2048):
+        emos += emotion_of([c.reply for c in cands[start:start + 2048]])
+        say("reply emotions", min(start + 2048, len(cands)), len(cands))
+    return Index(cands, ctx.astype(np.float16), reply.astype(np.float16), strat,
+                 np.array([EMOTIONS7.index(e) for e in emos], dtype=np.int8))
+
+
+def _encode_chunks(encoder: SentenceEncoder, texts: list[str], what: str, say: Progress) -> np.ndarray:
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    for start in range(0, len(texts), 2048):
+        out[start:start + 2048] = encoder.encode(texts[start:start + 2048])
+        say(what, min(start + 2048, len(texts)), len(texts))
+    return out
+
+
+def save(index: Index, folder: Path) -> None:
+    """Write the index beside, then rename: an interrupted build leaves no half index."""
+    tmp = folder.with_name(folder.name + ".partial")
+    tmp.mkdir(parents=True, exist_ok=True)
+    np.savez(tmp / "index.npz", ctx=index.ctx, reply=index.reply, strategy=index.strategy,
+             reply_emotion=index.reply_emotion)
+    with (tmp / "candidates.jsonl").open("w", encoding="utf-8") as fh:
+        for c in index.candidates:
+            fh.write(json.dumps([c.reply, c.corpus, c.source, c.emotion], ensure_ascii=False) + "\n")
+    if folder.exists():
+        for p in folder.iterdir():
+            p.unlink()
+        folder.rmdir()
+    os.replace(tmp, folder)
+
+
+def load(folder: Path) -> Index | None:
+    """The cached index, or None when there is none (or it is unreadable)."""
+    try:
+        with np.load(folder / "index.npz") as f:
+            arrays = {k: f[k] for k in ("ctx", "reply", "strategy", "reply_emotion")}
+        with (folder / "candidates.jsonl").open(encoding="utf-8") as fh:
+            cands = [Candidate(*json.loads(line)) for line in fh]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if len(cands) != len(arrays["ctx"]):
+        return None
+    return Index(cands, **arrays)
+
+
+def cache_root(cache_dir: str | None) -> Path:
+    return Path(cache_dir or os.environ.get("EMOTIVE_CACHE") or Path.home() / ".cache" / "emotive")

@@ -1,0 +1,140 @@
+"""``retrieval``: the offline default backend; it needs no LLM.
+
+It answers with a human-written listener reply from EmpatheticDialogues or ESConv whose
+context is most similar to the conversation's (the respond model's sentence encoder), then
+prefers, among the ``top_k`` most similar, the reply whose strategy and emotion match the
+plan in ``GenerateOptions.guidance`` (``strategy``, ``reply_emotion``). Without guidance it
+uses similarity alone. The index is built from the local corpora on first use (a few
+minutes) and cached; the corpora are CC BY-NC 4.0, so the replies are non-commercial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+
+from emotive._errors import BackendError
+from emotive.backends import _retrieval_index as ix
+from emotive.backends._base import Backend, BackendOptions, GenerateOptions, Message
+from emotive.datasets.esconv import STRATEGIES
+
+
+class RetrievalOptions(BackendOptions):
+    corpora: list[str] = Field(default_factory=lambda: list(ix.CORPORA),
+                               description="corpora to draw replies from")
+    split: str = Field("train", description="corpus split to draw replies from")
+    data: str | None = Field(None, description="corpora folder (default: $EMOTIVE_DATA or ../shared/data)")
+    limit: int | None = Field(None, description="first N conversations per corpus (small indexes)")
+    cache_dir: str | None = Field(None, description="index cache (default: $EMOTIVE_CACHE or ~/.cache/emotive)")
+    model: str | None = Field(None, description="sentence-encoder model (default: emotive.respond-minilm.v1)")
+    top_k: int = Field(25, ge=1, description="most similar candidates re-ranked by the plan")
+    context_weight: float = Field(0.5, ge=0, le=1, description="weight of context-context vs context-reply similarity")
+    strategy_weight: float = Field(0.08, ge=0, description="bonus for the planned strategy")
+    emotion_weight: float = Field(0.08, ge=0, description="bonus for the planned reply emotion")
+
+
+class RetrievalBackend(Backend):
+    """Picks a human-written reply (see the module docstring).
+
+    >>> RetrievalBackend(limit=50).generate([{"role": "user", "content": "I failed my exam."}])  # doctest: +SKIP
+    "Oh no, I'm sorry. Do you get to retake it?"
+    """
+
+    name = "retrieval"
+    can_stream = False
+    Options = RetrievalOptions
+    options: RetrievalOptions
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self._index: ix.Index | None = None
+        self._encoder: Any = None
+        self.last_choice: dict[str, Any] = {}
+
+    @property
+    def encoder(self):  # noqa: ANN201
+        if self._encoder is None:
+            from emotive.models._encoder import SentenceEncoder
+
+            self._encoder = SentenceEncoder(self.options.model)
+        return self._encoder
+
+    def prepare(self, progress: ix.Progress | None = None) -> ix.Index:
+        """Load the cached index, or build and cache it."""
+        if self._index is not None:
+            return self._index
+        o = self.options
+        key = ix.cache_key(o.corpora, o.split, o.data, o.limit, self.encoder)
+        folder = ix.cache_root(o.cache_dir) / f"retrieval-{key}"
+        index = ix.load(folder)
+        if index is None:
+            index = ix.build(o.corpora, o.split, o.data, o.limit, self.encoder, _ekman_top, progress)
+            if not index.candidates:
+                raise BackendError(f"no replies found in {', '.join(o.corpora)} ({o.split})")
+            ix.save(index, folder)
+        self._index = index
+        return index
+
+    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> str:
+        guidance = dict((options.guidance if options else None) or {})
+        turns = [t["text"] for t in guidance.get("turns", [])] or _turns_from(messages)
+        if not turns:
+            raise BackendError("the retrieval backend needs at least one user message")
+        index = self.prepare()
+        q = self.encoder.encode([ix.context_text(turns)])[0]
+        w = self.options.context_weight
+        sim = w * (index.ctx @ q.astype(np.float16)) + (1 - w) * (index.reply @ q.astype(np.float16))
+        sim = sim.astype(np.float32)
+        k = min(self.options.top_k, len(sim))
+        top = np.argpartition(-sim, k - 1)[:k]
+        score = sim[top] + self._bonus(index, top, guidance)
+        seen = {t.strip() for t in turns}
+        order = [i for i in top[np.argsort(-score)] if index.candidates[i].reply.strip() not in seen]
+        best = int(order[0] if order else top[int(np.argmax(score))])
+        c = index.candidates[best]
+        self.last_choice = {"source": c.source, "corpus": c.corpus, "similarity": round(float(sim[best]), 4),
+                            "strategy": STRATEGIES[int(index.strategy[best])],
+                            "emotion": ix.EMOTIONS7[int(index.reply_emotion[best])]}
+        return c.reply
+
+    def rank(self, context: Sequence[str], replies: Sequence[str]) -> np.ndarray:
+        """Similarity of each reply to the context (the P@1,100 protocol's scorer)."""
+        q = self.encoder.encode([ix.context_text(list(context))])[0]
+        return self.encoder.encode(list(replies)) @ q
+
+    def _bonus(self, index: ix.Index, top: np.ndarray, guidance: dict[str, Any]) -> np.ndarray:
+        bonus = np.zeros(len(top), dtype=np.float32)
+        strategy, emotion = guidance.get("strategy"), guidance.get("reply_emotion")
+        if strategy in STRATEGIES:
+            bonus += self.options.strategy_weight * (index.strategy[top] == STRATEGIES.index(strategy))
+        if emotion in ix.EMOTIONS7:
+            bonus += self.options.emotion_weight * (index.reply_emotion[top] == ix.EMOTIONS7.index(emotion))
+        return bonus
+
+
+def _turns_from(messages: Sequence[Message]) -> list[str]:
+    return [m.get("content", "") for m in messages if m.get("role") in ("user", "assistant")]
+
+
+_EMOTION_MODEL: Any = None
+
+
+def _ekman_top(texts: list[str]) -> list[str]:
+    """Each reply's strongest Ekman-7 emotion (the GoEmotions model, max over members)."""
+    global _EMOTION_MODEL
+    from emotive.models import OnnxModel, resolve_model
+    from emotive.taxonomy import get_scheme
+
+    if _EMOTION_MODEL is None:
+        _EMOTION_MODEL = OnnxModel(resolve_model())
+    labels = _EMOTION_MODEL.manifest.heads["goemotions"].labels
+    probs = _EMOTION_MODEL.predict(texts).outputs["goemotions"]
+    ekman = get_scheme("ekman")
+    out = []
+    for p in probs:
+        scores = ekman.convert(dict(zip(labels, map(float, p))))
+        out.append(max(scores, key=scores.__getitem__))
+    return out

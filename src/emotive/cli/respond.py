@@ -1,0 +1,65 @@
+"""``emotive respond``: a guided reply for every conversation of a file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from emotive.cli._render import err, progress_bar
+from emotive.cli._respond_options import (
+    AssistantOpt,
+    BackendOpt,
+    FallbackOpt,
+    OptionOpt,
+    PersonaOpt,
+    WithoutOpt,
+    make_responder,
+)
+
+
+def respond_command(
+    input: Annotated[str, typer.Argument(help=(
+        "Conversations: jsonl (one per line), or a flat file with --conversation-column; - for stdin."))],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write JSONL here (default: stdout).")] = None,
+    backend: BackendOpt = "retrieval",
+    option: OptionOpt = None,
+    persona: PersonaOpt = None,
+    without: WithoutOpt = None,
+    fallback: FallbackOpt = None,
+    assistant: AssistantOpt = None,
+    on_error: Annotated[str, typer.Option(help=(
+        "fail: stop at the first bad conversation; skip: write an error record and go on."))] = "fail",
+    conversation_column: Annotated[Optional[str], typer.Option(help="Flat files: conversation column.")] = None,
+    speaker_column: Annotated[str, typer.Option(help="Flat files: speaker column.")] = "speaker",
+    text_column: Annotated[str, typer.Option(help="Flat files: text column.")] = "text",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Reply to the last user turn of each conversation, guided by emotive's reading and plan.
+
+    Each output record holds the reply and its guidance: the emotions, causes and trigger
+    words read in the user's turn, the planned strategy and reply emotion, and the prompt.
+
+    Example: emotive respond chats.jsonl -o replies.jsonl --backend openai -O model=llama3
+    """
+    from emotive.analyze._readers import count_rows
+    from emotive.respond import respond_file
+
+    responder = make_responder(backend, option, persona, without, fallback, assistant)
+    if responder.backend.name == "retrieval" and not quiet:
+        err.print("[dim]retrieval backend: the reply index is built on first use (a few minutes) and cached[/dim]")
+    total = count_rows(input) if conversation_column is None and input != "-" else None
+    with progress_bar("conversations", None if quiet else total) as advance:
+        summary = respond_file(input, output, responder=responder, on_error=on_error,
+                               progress=None if quiet else advance, conversation_column=conversation_column,
+                               speaker_column=speaker_column, text_column=text_column)
+    if not quiet:
+        table = Table(title="planned strategies", title_justify="left")
+        table.add_column("strategy")
+        table.add_column("replies", justify="right")
+        for name, count in sorted(summary.strategies.items(), key=lambda kv: -kv[1]):
+            table.add_row(name, str(count))
+        err.print(table)
+        err.print(f"{summary.replies} replies ({summary.flagged} safety-flagged, {summary.fallbacks} "
+                  f"by the fallback backend), {summary.errors} errors")

@@ -1,0 +1,69 @@
+"""Step 1 of a guided reply: what the small emotion models read in the user's last turn.
+
+Only that turn is analyzed (not the whole conversation), so the guidance stays fast: its
+fine GoEmotions labels and trigger words (one batch with the occluded copies), its 7-way
+emotion in context and VAD, the ED-32 candidates of the user's words for the two-stage
+emotion choice, and the causes among the earlier turns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from emotive.analyze._analyzer import Analyzer
+from emotive.analyze._causes import Cause
+from emotive.analyze._context import context_input
+from emotive.analyze._explain import Trigger
+from emotive.schema import Conversation
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The user's last turn as the SEMs read it."""
+
+    turn: int
+    emotions: list[tuple[str, float]]  # GoEmotions labels over threshold, best first
+    emotion7: str  # anger, disgust, fear, joy, neutral, sadness or surprise, in context
+    vad: tuple[float, float, float]  # EmoBank 1-5 scale
+    candidates: list[tuple[str, float]]  # ED-32 emotions, best first (two-stage choice)
+    triggers: list[Trigger]  # emotion-eliciting words of the turn
+    causes: list[Cause]  # earlier (or the same) turns that caused the emotion
+
+    def to_dict(self, conversation: Conversation | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "turn": self.turn,
+            "emotions": [{"label": k, "score": round(v, 4)} for k, v in self.emotions],
+            "emotion7": self.emotion7, "vad": dict(zip("vad", (round(x, 3) for x in self.vad))),
+            "candidates": [{"label": k, "score": round(v, 4)} for k, v in self.candidates],
+            "triggers": [t.to_dict() for t in self.triggers],
+            "causes": [c.to_dict() for c in self.causes]}
+        return out
+
+
+def read_turn(analyzer: Analyzer, conv: Conversation, k: int, *, top_candidates: int = 32,
+              triggers: bool = True, causes: bool = True) -> Reading:
+    """Analyze turn ``k`` of ``conv`` in its context."""
+    turn = conv.turns[k]
+    found = analyzer.explain(turn.text) if triggers else []
+    fine = analyzer.analyze(turn.text)
+    model = analyzer.conversation_model
+    spec = model.manifest.extra.get("input", {})
+    pair = context_input(conv.turns, k, window=spec.get("window", 3), speakers=spec.get("speakers", True))
+    user_words = " ".join(t.text for t in conv.turns[:k + 1] if t.speaker == turn.speaker)
+    out = model.predict([pair, user_words]).outputs
+    labels7 = model.manifest.heads["context7"].labels
+    emotion7 = labels7[int(np.argmax(out["context7"][0]))]
+    ed_labels = model.manifest.heads["ed32"].labels
+    ed = sorted(zip(ed_labels, map(float, out["ed32"][1])), key=lambda kv: -kv[1])[:top_candidates]
+    vad = tuple(float(x) for x in np.clip(out["vad"][0, :3], 1.0, 5.0))
+    cause_list: list[Cause] = []
+    if causes and emotion7 != "neutral" and analyzer.has_cause_model():
+        emotions = ["neutral"] * len(conv.turns)
+        emotions[k] = emotion7
+        cause_list = analyzer.cause_finder.causes(conv.turns, emotions, targets=[k])[k]
+    return Reading(turn=k, emotions=[(s.label, s.score) for s in fine.ranked() if s.label in fine.labels],
+                   emotion7=emotion7, vad=(vad[0], vad[1], vad[2]), candidates=ed,
+                   triggers=found, causes=cause_list)

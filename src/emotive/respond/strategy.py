@@ -1,0 +1,152 @@
+"""Strategy planning: which of ESConv's eight support strategies the next reply should use.
+
+A softmax head on frozen sentence embeddings (the respond model's encoder) reads the last
+seeker turn, the last supporter turn, the recent context and the strategies already used;
+it was trained on ESConv train (``emotive train respond``). The planner then guards against
+over-preferring one strategy, the failure Kang et al. (2024, "Can Large Language Models be
+Good Emotional Supporter?") measured in LLMs: probabilities are divided by the training
+prior to the power ``prior_power`` (frequent strategies lose their head start), and a
+strategy used in the last ``repeat_window`` supporter turns is multiplied by
+``repeat_penalty``. Both settings were tuned on ESConv valid and are stored in the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from emotive._errors import ConfigError
+from emotive.datasets.esconv import STRATEGIES
+from emotive.models._encoder import SentenceEncoder
+from emotive.respond._linear import LinearHead
+
+CONTEXT_TURNS = 4
+SEEKER, SUPPORTER = "usr", "sys"
+Turn = tuple[str, str]  # (SEEKER | SUPPORTER, text)
+
+
+@dataclass(frozen=True)
+class StrategyPlan:
+    """The chosen strategy, the head's probabilities and the guarded scores."""
+
+    strategy: str
+    probs: dict[str, float]
+    scores: dict[str, float]
+    guard: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        top = sorted(self.probs.items(), key=lambda kv: -kv[1])[:3]
+        return {"strategy": self.strategy, "top": [{"strategy": k, "prob": round(v, 4)} for k, v in top],
+                "guard": self.guard}
+
+
+def step_texts(turns: Sequence[Turn]) -> tuple[str, str, str]:
+    """The last seeker turn, the last supporter turn and the recent context ('' if none)."""
+    seeker = next((t for r, t in reversed(turns) if r == SEEKER), "")
+    supporter = next((t for r, t in reversed(turns) if r == SUPPORTER), "")
+    return seeker, supporter, " ".join(t for _, t in turns[-CONTEXT_TURNS:])
+
+
+def history_features(history: Sequence[str | None], n_turns: int) -> np.ndarray:
+    """One-hot of the last two strategies (slot 8 = none/unknown), their counts, position."""
+    def one_hot(k: int) -> np.ndarray:
+        v = np.zeros(len(STRATEGIES) + 1)
+        s = history[-k] if len(history) >= k else None
+        v[STRATEGIES.index(s) if s in STRATEGIES else len(STRATEGIES)] = 1.0
+        return v
+
+    counts = np.zeros(len(STRATEGIES))
+    for s in history:
+        if s in STRATEGIES:
+            counts[STRATEGIES.index(s)] += 1
+    counts /= max(1, len(history))
+    pos = [np.log1p(n_turns) / np.log(30), float(not history), len(history) / 20]
+    return np.concatenate([one_hot(1), one_hot(2), counts, pos])
+
+
+def features(embeddings: np.ndarray, history: Sequence[str | None], n_turns: int) -> np.ndarray:
+    """The head's input: three embeddings (seeker, supporter, context) + history features."""
+    parts = [embeddings[i] if i < len(embeddings) else np.zeros(embeddings.shape[1]) for i in range(3)]
+    return np.concatenate([*parts, history_features(history, n_turns)])
+
+
+def guarded(probs: np.ndarray, prior: np.ndarray, history: Sequence[str | None], *,
+            prior_power: float, repeat_penalty: float, repeat_window: int) -> np.ndarray:
+    """Scores after the anti-preference guard (see the module docstring).
+
+    >>> guarded(np.array([0.6, 0.4]), np.array([0.75, 0.25]), [], prior_power=1.0,
+    ...         repeat_penalty=1.0, repeat_window=1).round(2).tolist()
+    [0.8, 1.6]
+    """
+    scores = probs / np.power(prior, prior_power)
+    recent = [s for s in history[-repeat_window:] if s in STRATEGIES] if repeat_window else []
+    for s in set(recent):
+        scores[..., STRATEGIES.index(s)] *= repeat_penalty
+    return scores
+
+
+class StrategyPlanner:
+    """Predicts the next supporter strategy from the conversation so far.
+
+    >>> planner = StrategyPlanner()  # doctest: +SKIP
+    >>> planner.plan([("usr", "I lost my job and I feel useless.")]).strategy  # doctest: +SKIP
+    'Question'
+    """
+
+    def __init__(self, encoder: SentenceEncoder | None = None, *, guard: bool = True):
+        self.encoder = encoder or SentenceEncoder()
+        m = self.encoder.manifest
+        self.head = LinearHead.load(m.file("strategy"))
+        self.tagger = LinearHead.load(m.file("strategy_tagger"))
+        spec = m.extra.get("strategy", {})
+        self.prior = np.asarray(spec.get("prior", [1.0 / len(STRATEGIES)] * len(STRATEGIES)))
+        self.settings: dict[str, Any] = {"prior_power": float(spec.get("prior_power", 0.0)),
+                         "repeat_penalty": float(spec.get("repeat_penalty", 1.0)),
+                         "repeat_window": int(spec.get("repeat_window", 0))}
+        self.guard = guard
+
+    def plan(self, turns: Sequence[Turn], history: Sequence[str | None] | None = None) -> StrategyPlan:
+        """Plan the next supporter turn. ``history``: the strategies of the supporter turns so
+        far (None where unknown: the tagger reads them from the turn's text)."""
+        hist = self.fill_history(turns, history)
+        probs = self.probs([turns], [hist])[0]
+        scores = guarded(probs, self.prior, hist, **self.settings) if self.guard else probs
+        best = STRATEGIES[int(np.argmax(scores))]
+        return StrategyPlan(best, dict(zip(STRATEGIES, map(float, probs))),
+                            dict(zip(STRATEGIES, map(float, scores))),
+                            {"on": self.guard, **self.settings} if self.guard else {"on": False})
+
+    def fill_history(self, turns: Sequence[Turn], history: Sequence[str | None] | None) -> list[str | None]:
+        """The strategy of every supporter turn: as given, else tagged from its text."""
+        said = [t for r, t in turns if r == SUPPORTER]
+        hist: list[str | None] = list(history) if history is not None else [None] * len(said)
+        if len(hist) != len(said):
+            raise ConfigError(f"history has {len(hist)} strategies for {len(said)} supporter turns")
+        unknown = [i for i, s in enumerate(hist) if s not in STRATEGIES]
+        if unknown:
+            tags = self.tagger(self.encoder.encode([said[i] for i in unknown])).argmax(1)
+            for i, t in zip(unknown, tags):
+                hist[i] = STRATEGIES[int(t)]
+        return hist
+
+    def probs(self, steps: Sequence[Sequence[Turn]], histories: Sequence[Sequence[str | None]]) -> np.ndarray:
+        """The head's probabilities for many steps at once (batched encoding)."""
+        return self.head(feature_matrix(self.encoder, steps, histories))
+
+
+def feature_matrix(encoder: SentenceEncoder, steps: Sequence[Sequence[Turn]],
+                   histories: Sequence[Sequence[str | None]]) -> np.ndarray:
+    """The head's inputs for many steps; each distinct text is encoded once."""
+    per_step = [step_texts(turns) for turns in steps]
+    unique = sorted({t for texts in per_step for t in texts if t})
+    vecs = encoder.encode(unique)
+    zero = np.zeros(encoder.dim, dtype=np.float32)
+    index = {t: vecs[i] for i, t in enumerate(unique)}
+    rows = []
+    for texts, hist, turns in zip(per_step, histories, steps):
+        emb = np.stack([index[t] if t else zero for t in texts])
+        rows.append(features(emb, hist, len(turns)))
+    return np.stack(rows) if rows else np.zeros((0, 3 * encoder.dim + 29))

