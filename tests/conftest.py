@@ -91,3 +91,21 @@ def tiny_conv_analyzer(tiny_model: Path, tiny_conv_model: Path):
     from emotive import Analyzer
 
     return Analyzer(tiny_model, conversation_model=tiny_conv_model, threads=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_respond_model(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path, data_root: Path) -> Path:
+    """A respond model (encoder + planner heads) made by the real recipe on a tiny base."""
+    from emotive.training.respond import Config, train
+
+    out = tmp_path_factory.mktemp("tiny_respond_model")
+    train(out, work_dir=tmp_path_factory.mktemp("tiny_respond_work"), data=str(data_root),
+          config=Config(limit=8, base=str(tiny_base)))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tiny_respond_model: Path):
+    from emotive.models._encoder import SentenceEncoder
+
+    return SentenceEncoder(tiny_respond_model, threads=1)

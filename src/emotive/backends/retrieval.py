@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from emotive._errors import BackendError
 from emotive.backends import _retrieval_index as ix
@@ -34,6 +34,14 @@ class RetrievalOptions(BackendOptions):
     context_weight: float = Field(0.5, ge=0, le=1, description="weight of context-context vs context-reply similarity")
     strategy_weight: float = Field(0.08, ge=0, description="bonus for the planned strategy")
     emotion_weight: float = Field(0.08, ge=0, description="bonus for the planned reply emotion")
+
+    @field_validator("corpora")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(ix.CORPORA))
+        if unknown or not value:
+            raise ValueError(f"unknown retrieval corpora {unknown}; choose from: {', '.join(ix.CORPORA)}")
+        return value
 
 
 class RetrievalBackend(Backend):

@@ -16,12 +16,15 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from emotive.cli import analyze, causes, models, plot, train
+    from emotive.cli import analyze, backends, causes, chat, models, plot, respond, train
 
     app.command("analyze")(analyze.analyze_command)
     app.command("causes")(causes.causes_command)
     app.command("plot")(plot.plot_command)
     app.command("models")(models.models_command)
+    app.command("respond")(respond.respond_command)
+    app.command("chat")(chat.chat_command)
+    app.command("backends")(backends.backends_command)
     app.add_typer(train.app, name="train")
 
 

@@ -247,6 +247,7 @@ def strip_answer_format(pieces: Iterator[str]) -> Iterator[str]:
         if _ready(buffer):
             started = True
             text = _prompt.parse(buffer)[0]
+            text += buffer[len(buffer.rstrip()):] if text else ""  # keep the space before the next piece
             if text:
                 yield text
     if not started and buffer:

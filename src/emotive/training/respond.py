@@ -19,6 +19,7 @@ Every head is measured once on its test split with the int8 encoder.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -75,7 +76,9 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     cfg = config or Config()
     work, out, base, _ = _base.setup(cfg, work_dir, out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    manifest = _manifest(cfg)
+    base_cfg = json.loads((base / "config.json").read_text(encoding="utf-8"))
+    cfg.max_length = min(cfg.max_length, int(base_cfg.get("max_position_embeddings", cfg.max_length)))
+    manifest = _manifest(cfg, int(base_cfg["hidden_size"]))
     _export(base, work, out, manifest)
     encoder = SentenceEncoder(out)
     say = progress or (lambda msg: None)
@@ -93,7 +96,7 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     return manifest["metrics"]
 
 
-def _manifest(cfg: Config) -> dict[str, Any]:
+def _manifest(cfg: Config, dim: int) -> dict[str, Any]:
     return {
         "name": NAME, "version": "1.0.0",
         "task": "reply planning: sentence encoder (retrieval), ESConv strategy planner, "
@@ -102,7 +105,7 @@ def _manifest(cfg: Config) -> dict[str, Any]:
         "derivation": "the unchanged all-MiniLM-L6-v2 sentence encoder (mean pooling) plus linear "
                       "heads on its frozen embeddings (.npz files)",
         "max_length": cfg.max_length, "files": {"model": "model.onnx", "tokenizer": "tokenizer.json"},
-        "heads": {"embedding": {"labels": [], "activation": "embedding", "dim": 384}},
+        "heads": {"embedding": {"labels": [], "activation": "embedding", "dim": dim}},
         "data": DATA, "training": asdict(cfg),
     }
 
