@@ -74,8 +74,8 @@ def test_persona_checks_and_presets(tiny_encoder) -> None:
 def test_personality_changes_the_predicted_reply_emotion(tiny_encoder) -> None:
     et = EmotionTransition(tiny_encoder)
     name = next(k for k in et.presets if k != "supportive")
-    a = et.predict(name, own="neutral", other="sadness", other_text="My dog died.")
-    b = et.predict([0.0, 1.0, 1.0, 0.0, 1.0], own="neutral", other="sadness", other_text="My dog died.")
+    a = et.predict(name, own="neutral", other="sadness")
+    b = et.predict([0.0, 1.0, 1.0, 0.0, 1.0], own="neutral", other="sadness")
     assert a.emotion in a.probs and sum(a.probs.values()) == pytest.approx(1.0, abs=1e-6)
     assert a.probs != b.probs
     assert all(1.0 <= x <= 5.0 for x in a.vad)

@@ -189,12 +189,10 @@ class Responder:
         return g
 
     def _reply_emotion(self, conv: Conversation, roles: list[tuple[str, str]], g: Guidance) -> Any:
-        own_text = next((t for r, t in reversed(roles) if r == "assistant"), "")
         own_turn = next((t for t, (r, _) in zip(reversed(conv.turns), reversed(roles)) if r == "assistant"), None)
         own = (own_turn.annotations.get("emotion") if own_turn else None) or "neutral"
         other = (g.reading or {}).get("emotion7") or "neutral"
-        return self.transition.predict(self.persona, own=own if own in _prompt.TONE else "neutral",
-                                       other=other, own_text=own_text, other_text=roles[-1][1])
+        return self.transition.predict(self.persona, own=own if own in _prompt.TONE else "neutral", other=other)
 
     @staticmethod
     def _timed(g: Guidance, name: str, fn: Any) -> Any:

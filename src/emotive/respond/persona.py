@@ -3,9 +3,11 @@ transition idea of Wen et al. 2021, "Automatically Select Emotion for Response v
 Personality-affected Emotion Transition", Findings of ACL).
 
 Given the persona's Big Five (OCEAN, 0-1), the persona's own preceding emotion and the
-other speaker's emotion (the 7 MELD labels), plus the embeddings of both turns, two linear
-heads trained on PELD (``emotive train respond``) predict the change in valence, arousal and
-dominance from the persona's preceding emotion, and the reply's emotion. PELD has only six
+other speaker's emotion (the 7 MELD labels), two linear heads trained on PELD (``emotive
+train respond``) predict the change in valence, arousal and dominance from the persona's
+preceding emotion, and the reply's emotion (divided by the training prior to a power tuned
+on dev, so rarer emotions are not drowned by neutral). The turns' text is not an input: on
+PELD dev it made the heads worse (they overfit), see the recipe. PELD has only six
 personalities (the Friends main characters), so OCEAN vectors far from theirs extrapolate.
 """
 
@@ -74,14 +76,13 @@ def emotion_vad(label: str) -> np.ndarray:
     return np.asarray(vad_anchors()[label], dtype=np.float64)
 
 
-def transition_features(ocean: Sequence[float] | None, own: str, other: str,
-                        own_emb: np.ndarray, other_emb: np.ndarray) -> np.ndarray:
-    """The heads' input; ``ocean=None`` gives the no-personality variant (traits zeroed)."""
+def transition_features(ocean: Sequence[float] | None, own: str, other: str) -> np.ndarray:
+    """The heads' input: both emotions one-hot, their pairs, the traits and the traits x each
+    emotion; ``ocean=None`` gives the no-personality variant (traits zeroed)."""
     o = np.zeros(5) if ocean is None else np.asarray(ocean, dtype=np.float64)
     one = np.eye(len(EMOTIONS))
-    v1, v2 = emotion_vad(own), emotion_vad(other)
-    return np.concatenate([o, one[EMOTIONS.index(own)], one[EMOTIONS.index(other)], v1, v2,
-                           np.outer(o, v2).ravel(), np.outer(o, v1).ravel(), own_emb, other_emb])
+    a, b = one[EMOTIONS.index(own)], one[EMOTIONS.index(other)]
+    return np.concatenate([a, b, np.outer(a, b).ravel(), o, np.outer(o, a).ravel(), np.outer(o, b).ravel()])
 
 
 @dataclass(frozen=True)
@@ -102,37 +103,38 @@ class ReplyEmotion:
 
 
 class EmotionTransition:
-    """Predicts the reply's emotion for a persona.
+    """Predicts the reply's emotion for a persona (``personality=False``: the head trained
+    without the traits, for comparison).
 
     >>> et = EmotionTransition()  # doctest: +SKIP
-    >>> et.predict("supportive", own="neutral", other="sadness",
-    ...            own_text="", other_text="My dog died.").emotion  # doctest: +SKIP
+    >>> et.predict("supportive", own="neutral", other="sadness").emotion  # doctest: +SKIP
     'sadness'
     """
 
-    def __init__(self, encoder: SentenceEncoder | None = None):
+    def __init__(self, encoder: SentenceEncoder | None = None, *, personality: bool = True):
         self.encoder = encoder or SentenceEncoder()
         m = self.encoder.manifest
-        self.emotion_head = LinearHead.load(m.file("persona_emotion"))
+        self.personality = personality
+        self.emotion_head = LinearHead.load(m.file("persona_emotion" if personality else "persona_emotion_nopers"))
         self.delta_head = LinearHead.load(m.file("persona_delta"))
+        spec = m.extra.get("persona", {})
+        self.prior = np.asarray(spec.get("prior", [1.0] * len(EMOTIONS)), dtype=np.float64)
+        self.prior_power = float(spec.get("prior_power" if personality else "prior_power_no_personality", 0.0))
         presets = m.extra.get("personas", {})
         self.presets = {k.lower(): Persona(k, tuple(v)) for k, v in presets.items()}
         self.presets[SUPPORTIVE.name] = SUPPORTIVE
 
-    def predict(self, persona: str | Persona | Sequence[float] | None, *, own: str, other: str,
-                own_text: str = "", other_text: str = "") -> ReplyEmotion:
+    def predict(self, persona: str | Persona | Sequence[float] | None, *, own: str, other: str) -> ReplyEmotion:
         """``own``: the persona's preceding emotion; ``other``: the other speaker's."""
         p = persona_from(persona, self.presets)
         for label in (own, other):
             if label not in EMOTIONS:
                 raise ConfigError(f"unknown emotion {label!r}; expected one of: {', '.join(EMOTIONS)}")
-        emb = self.encoder.encode([own_text or " ", other_text or " "])
-        emb[0] *= bool(own_text)
-        emb[1] *= bool(other_text)
-        x = transition_features(p.big_five, own, other, emb[0], emb[1])[None]
+        x = transition_features(p.big_five if self.personality else None, own, other)[None]
         probs = self.emotion_head(x)[0]
+        scores = probs / np.power(self.prior, self.prior_power)
         delta = self.delta_head(x)[0]
         vad = np.clip(emotion_vad(own) + delta, 1.0, 5.0)
-        return ReplyEmotion(EMOTIONS[int(np.argmax(probs))], dict(zip(EMOTIONS, map(float, probs))),
+        return ReplyEmotion(EMOTIONS[int(np.argmax(scores))], dict(zip(EMOTIONS, map(float, probs))),
                             (float(vad[0]), float(vad[1]), float(vad[2])),
                             (float(delta[0]), float(delta[1]), float(delta[2])), p)
