@@ -6,7 +6,8 @@ PELD (Wen et al. 2021, "Automatically Select Emotion for Response via Personalit
 Emotion Transition", Findings of ACL) gives dialogue triples: Speaker_1's turn, Speaker_2's
 turn, Speaker_1's reply, with Speaker_1's Big Five. The task: the reply's emotion (7 MELD
 labels) from the personality, the two preceding emotions (gold, as in the paper); the
-two preceding turns' text is not used (see the recipe). PELD has no official split; emotive uses its own seeded 80/10/10 split
+two preceding turns' text is not used (see the recipe). PELD has no official split; emotive
+uses its own seeded 80/10/10 split
 (``emotive.datasets.peld.split``, seed 0), so the paper's numbers are not comparable.
 
 Side by side, in one run, on our test split: the shipped head with personality, the same

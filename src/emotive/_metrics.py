@@ -116,3 +116,15 @@ def preference_bias(confusion: np.ndarray) -> float:
     0.0
     """
     return float(np.std(bradley_terry(confusion)))
+
+
+def distinct_n(texts: list[str], n: int) -> float:
+    """Distinct-n (Li et al. 2016): distinct n-grams / all n-grams over all texts, on
+    lowercased whitespace tokens.
+
+    >>> distinct_n(["i am fine", "i am sad"], 1)
+    0.6667
+    """
+    grams = [tuple(toks[i:i + n]) for t in texts for toks in [t.lower().split()]
+             for i in range(len(toks) - n + 1)]
+    return round(len(set(grams)) / len(grams), 4) if grams else 0.0

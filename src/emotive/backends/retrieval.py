@@ -3,8 +3,9 @@
 It answers with a human-written listener reply from EmpatheticDialogues or ESConv whose
 context is most similar to the conversation's (the respond model's sentence encoder), then
 prefers, among the ``top_k`` most similar, the reply whose strategy and emotion match the
-plan in ``GenerateOptions.guidance`` (``strategy``, ``reply_emotion``). Without guidance it
-uses similarity alone. The index is built from the local corpora on first use (a few
+plan in ``GenerateOptions.guidance`` (``strategy``, ``reply_emotion``), and a reply from a
+conversation labelled with the user's most likely emotion (``user_candidates[0]``). Without
+guidance it uses similarity alone. The index is built from the local corpora on first use (a few
 minutes) and cached; the corpora are CC BY-NC 4.0, so the replies are non-commercial.
 """
 
@@ -34,6 +35,8 @@ class RetrievalOptions(BackendOptions):
     context_weight: float = Field(0.5, ge=0, le=1, description="weight of context-context vs context-reply similarity")
     strategy_weight: float = Field(0.08, ge=0, description="bonus for the planned strategy")
     emotion_weight: float = Field(0.08, ge=0, description="bonus for the planned reply emotion")
+    situation_weight: float = Field(0.08, ge=0, description=(
+        "bonus for a reply from a conversation labelled with the user's most likely emotion"))
 
     @field_validator("corpora")
     @classmethod
@@ -105,7 +108,7 @@ class RetrievalBackend(Backend):
         c = index.candidates[best]
         self.last_choice = {"source": c.source, "corpus": c.corpus, "similarity": round(float(sim[best]), 4),
                             "strategy": STRATEGIES[int(index.strategy[best])],
-                            "emotion": ix.EMOTIONS7[int(index.reply_emotion[best])]}
+                            "emotion": ix.EMOTIONS7[int(index.reply_emotion[best])], "label": c.emotion}
         return c.reply
 
     def rank(self, context: Sequence[str], replies: Sequence[str]) -> np.ndarray:
@@ -120,6 +123,10 @@ class RetrievalBackend(Backend):
             bonus += self.options.strategy_weight * (index.strategy[top] == STRATEGIES.index(strategy))
         if emotion in ix.EMOTIONS7:
             bonus += self.options.emotion_weight * (index.reply_emotion[top] == ix.EMOTIONS7.index(emotion))
+        wanted = (guidance.get("user_candidates") or [None])[0]
+        if wanted:
+            bonus += self.options.situation_weight * np.array(
+                [index.candidates[i].emotion == wanted for i in top], dtype=np.float32)
         return bonus
 
 

@@ -67,7 +67,8 @@ class Guidance:
         return {"turns": self.turns,
                 "strategy": (self.strategy or {}).get("strategy"),
                 "reply_emotion": (self.reply_emotion or {}).get("emotion"),
-                "user_emotion": (self.reading or {}).get("emotion7")}
+                "user_emotion": (self.reading or {}).get("emotion7"),
+                "user_candidates": [c["label"] for c in (self.reading or {}).get("candidates", [])[:3]]}
 
     def to_dict(self) -> dict[str, Any]:
         return {"reading": self.reading, "strategy": self.strategy, "reply_emotion": self.reply_emotion,
@@ -184,7 +185,7 @@ class Responder:
             g.strategy = self._timed(g, "strategy", lambda: self.planner.plan(turns, history)).to_dict()
         if self.steps.persona:
             g.reply_emotion = self._timed(g, "persona", lambda: self._reply_emotion(conv, roles, g)).to_dict()
-        system = _prompt.system_prompt(g.to_dict(), self.steps.two_stage and self.steps.understanding)
+        system = _prompt.system_prompt(g.to_dict(), self.steps.two_stage)
         g.messages = _prompt.messages(system, roles)
         return g
 

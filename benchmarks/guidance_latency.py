@@ -1,0 +1,91 @@
+"""Latency the guidance adds per turn, before any LLM call, on this machine's CPU.
+
+Writes ``benchmarks/results/guidance_latency.{json,md}``.
+
+``Responder.guide`` (safety, understanding with trigger words and causes, strategy plan,
+reply emotion, prompt) on single conversations, one at a time: ESConv test dialogues cut
+before a seeker turn (the last turn is the user's; up to 10 turns) and EmpatheticDialogues
+test conversations cut the same way. Reported: p50/p95 of the whole and of each step, and
+the same with causes and trigger words switched off. Target: p95 <= 50 ms.
+
+    python benchmarks/guidance_latency.py [--n 200] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import command_line, log, machine_info, markdown_table, percentile, utc_now, write_results  # noqa: E402
+
+from emotive.analyze import Analyzer  # noqa: E402
+from emotive.backends import get_backend  # noqa: E402
+from emotive.datasets import empatheticdialogues, esconv  # noqa: E402
+from emotive.models._encoder import SentenceEncoder  # noqa: E402
+from emotive.respond import Responder, Steps  # noqa: E402
+from emotive.schema import Conversation, Utterance  # noqa: E402
+
+USER = {"usr", "speaker"}
+
+
+def conversations(n: int, data: str | None) -> list[Conversation]:
+    rng = random.Random(0)
+    out = []
+    for reader in (esconv.read, empatheticdialogues.read):
+        convs = list(reader("test", data))
+        for conv in rng.sample(convs, min(n // 2, len(convs))):
+            cuts = [i for i, t in enumerate(conv.turns[:10]) if t.speaker in USER]
+            k = rng.choice(cuts)
+            out.append(Conversation(conv.id, tuple(Utterance(t.text, "user" if t.speaker in USER else "assistant")
+                                                   for t in conv.turns[:k + 1])))
+    return out
+
+
+def run(responder: Responder, convs: list[Conversation]) -> dict:
+    responder.guide(convs[0])  # load every model first
+    total, steps = [], {}
+    for conv in convs:
+        start = time.perf_counter()
+        g = responder.guide(conv)
+        total.append((time.perf_counter() - start) * 1000)
+        for name, ms in g.timings_ms.items():
+            steps.setdefault(name, []).append(ms)
+    row = {"p50_ms": round(percentile(total, 50), 2), "p95_ms": round(percentile(total, 95), 2)}
+    row["steps_p95_ms"] = {k: round(percentile(v, 95), 2) for k, v in steps.items()}
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data", default=None)
+    args = parser.parse_args()
+    convs = conversations(args.n, args.data)
+    analyzer = Analyzer(threads=args.threads)
+    encoder = SentenceEncoder(threads=args.threads)
+    mock = get_backend("mock")
+    rows = {}
+    for label, steps in (("all steps", Steps()), ("without causes and trigger words", Steps(causes=False))):
+        log(f"{label}: {len(convs)} conversations")
+        rows[label] = run(Responder(mock, steps=steps, analyzer=analyzer, encoder=encoder), convs)
+    turns = sum(len(c.turns) for c in convs) / len(convs)
+    payload = {"benchmark": "guidance_latency", "date": utc_now(), "command": command_line(), "n": len(convs),
+               "mean_turns": round(turns, 2), "threads": args.threads, "target": "p95 <= 50 ms",
+               "results": rows, "machine": machine_info(["onnxruntime"])}
+    table = markdown_table(["guidance", "p50 ms", "p95 ms", "p95 per step (ms)"],
+                           [(k, v["p50_ms"], v["p95_ms"], ", ".join(f"{s} {ms}" for s, ms in v["steps_p95_ms"].items()))
+                            for k, v in rows.items()])
+    md = (f"# Guidance latency per turn ({len(convs)} conversations, {turns:.1f} turns on average, "
+          f"{args.threads} threads)\n\n{table}\n\nTarget: p95 <= 50 ms before the LLM call.\n\n"
+          f"Command: `{payload['command']}`\n")
+    write_results("guidance_latency", payload, md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
