@@ -37,11 +37,17 @@ def _facts(m) -> dict:  # type: ignore[no-untyped-def]
     flat = {k: v for k, v in m.metrics.items() if isinstance(v, (int, float))}
     if "reccon_dd_test" in m.metrics:
         flat["reccon_cee_macro_f1"] = m.metrics["reccon_dd_test"]["cee_macro_f1"]
-    shown = {k: v for k, v in flat.items() if k in HEADLINE or k.startswith("reccon")} or flat
+    for key in ("strategy_test_guarded", "peld_test"):
+        for name, value in m.metrics.get(key, {}).items():
+            if name in ("accuracy", "macro_f1", "preference_bias_b"):
+                flat[f"{key}_{name}"] = value
+    shown = {k: v for k, v in flat.items() if k in HEADLINE or k.startswith(("reccon", "strategy", "peld"))} or flat
     metrics = ", ".join(f"{k} {v}" for k, v in shown.items())
     return {
         "name": m.name, "version": m.version, "path": str(m.path),
-        "heads": ", ".join(f"{n} ({len(h.labels)} labels)" for n, h in m.heads.items()),
+        "heads": ", ".join(f"{n} ({h.dim} dims)" if h.dim else f"{n} ({len(h.labels)} labels)"
+                           for n, h in m.heads.items()) + "".join(
+            f", {k}" for k in m.files if k not in ("model", "tokenizer")),
         "metrics": metrics or "-",
         "data": ", ".join(f"{d['name']} ({d['license']})" for d in m.data) or "-",
         "commercial_use": m.commercial_use,

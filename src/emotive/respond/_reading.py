@@ -18,6 +18,7 @@ from emotive.analyze._causes import Cause
 from emotive.analyze._context import context_input
 from emotive.analyze._explain import Trigger
 from emotive.schema import Conversation
+from emotive.taxonomy import get_scheme
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,23 @@ def read_turn(analyzer: Analyzer, conv: Conversation, k: int, *, top_candidates:
     ed = sorted(zip(ed_labels, map(float, out["ed32"][1])), key=lambda kv: -kv[1])[:top_candidates]
     vad = tuple(float(x) for x in np.clip(out["vad"][0, :3], 1.0, 5.0))
     cause_list: list[Cause] = []
-    if causes and emotion7 != "neutral" and analyzer.has_cause_model():
+    felt = emotion7 if emotion7 != "neutral" else _coarse(fine.labels)
+    if causes and felt != "neutral" and analyzer.has_cause_model():
         emotions = ["neutral"] * len(conv.turns)
-        emotions[k] = emotion7
+        emotions[k] = felt
         cause_list = analyzer.cause_finder.causes(conv.turns, emotions, targets=[k])[k]
     return Reading(turn=k, emotions=[(s.label, s.score) for s in fine.ranked() if s.label in fine.labels],
                    emotion7=emotion7, vad=(vad[0], vad[1], vad[2]), candidates=ed,
                    triggers=found, causes=cause_list)
+
+
+def _coarse(labels: tuple[str, ...]) -> str:
+    """The Ekman-7 group of the strongest non-neutral fine label (``neutral`` if none): the
+    causes are still looked for when the in-context model says neutral but the fine one
+    does not."""
+    ekman = get_scheme("ekman")
+    for label in labels:
+        groups = sorted(ekman.map_labels([label]) - {"neutral"})
+        if groups:
+            return groups[0]
+    return "neutral"

@@ -1,0 +1,75 @@
+"""``emotive respond``, ``emotive chat`` and ``emotive backends`` as real subprocesses, with
+the shipped models (one end-to-end check per command)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(args, env, stdin: str | None = None):
+    return subprocess.run([sys.executable, "-m", "emotive", *args], capture_output=True, text=True,
+                          input=stdin, env=env, timeout=300)
+
+
+@pytest.fixture
+def env(tmp_path, data_root):
+    e = dict(os.environ)
+    e["EMOTIVE_CACHE"] = str(tmp_path / "cache")
+    e["EMOTIVE_DATA"] = str(data_root)
+    e["COLUMNS"] = "200"
+    return e
+
+
+CHATS = [
+    {"id": "exam", "turns": [{"speaker": "user", "text": "I failed my driving test for the third time."}]},
+    {"id": "empty", "turns": []},
+    {"id": "crisis", "turns": [{"speaker": "user", "text": "I don't want to live anymore."}]},
+]
+
+
+def test_respond_offline_default_end_to_end(tmp_path, env) -> None:
+    src = tmp_path / "chats.jsonl"
+    src.write_text("\n".join(json.dumps(c) for c in CHATS) + "\n", encoding="utf-8")
+    out = tmp_path / "replies.jsonl"
+    args = ["respond", str(src), "-o", str(out), "-O", "limit=20", "--on-error", "skip"]
+    res = run(args, env)
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["conversation"] for r in rows] == ["exam", "empty", "crisis"]
+    exam = rows[0]
+    assert exam["backend"] == "retrieval" and exam["reply"] and exam["strategy"]
+    assert exam["guidance"]["reading"]["emotions"] and exam["reply_emotion"]
+    assert "error" in rows[1] and rows[2]["flagged"] and "988" in rows[2]["reply"]
+    assert "2 replies (1 safety-flagged" in res.stderr.replace("\n", " ")
+    assert run(["respond", str(src), "-o", str(out), "-O", "limit=20"], env).returncode == 2
+
+
+def test_respond_bad_backend_option_is_a_clear_error(tmp_path, env) -> None:
+    src = tmp_path / "chats.jsonl"
+    src.write_text(json.dumps(CHATS[0]) + "\n", encoding="utf-8")
+    res = run(["respond", str(src), "--backend", "openai", "-O", "modle=x"], env)
+    assert res.returncode == 2 and "modle" in res.stderr and "accepted:" in res.stderr
+    res = run(["respond", str(src), "--without", "vibes"], env)
+    assert res.returncode == 2 and "unknown step" in res.stderr
+
+
+def test_chat_shows_reading_and_plan_beside_the_reply(env) -> None:
+    stdin = "My cat died this morning and I can't stop crying.\n/json\n/quit\n"
+    res = run(["chat", "--backend", "mock", "-O", 'replies=["Emotion: sad\\nReply: I am so sorry about your cat."]',
+               "-O", "cycle=true"], env, stdin=stdin)
+    assert res.returncode == 0, res.stderr
+    assert "I am so sorry about your cat." in res.stdout and "Emotion: sad" not in res.stdout
+    assert "read: " in res.stdout and "plan: " in res.stdout and "reply emotion: " in res.stdout
+    assert '"strategy"' in res.stdout  # /json printed the guidance
+
+
+def test_backends_lists_the_builtin_backends(env) -> None:
+    res = run(["backends", "--json"], env)
+    assert res.returncode == 0, res.stderr
+    names = {b["name"] for b in json.loads(res.stdout)}
+    assert {"openai", "transformers", "retrieval", "mock"} <= names
