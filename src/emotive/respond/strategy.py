@@ -13,7 +13,7 @@ strategy used in the last ``repeat_window`` supporter turns is multiplied by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,8 @@ import numpy as np
 from emotive._errors import ConfigError
 from emotive.datasets.esconv import STRATEGIES
 from emotive.models._encoder import SentenceEncoder
+from emotive.models._manifest import Head, Manifest
+from emotive.models._runtime import OnnxModel
 from emotive.respond._linear import LinearHead
 
 CONTEXT_TURNS = 4
@@ -48,6 +50,22 @@ def step_texts(turns: Sequence[Turn]) -> tuple[str, str, str]:
     seeker = next((t for r, t in reversed(turns) if r == SEEKER), "")
     supporter = next((t for r, t in reversed(turns) if r == SUPPORTER), "")
     return seeker, supporter, " ".join(t for _, t in turns[-CONTEXT_TURNS:])
+
+
+def strategy_text(turns: Sequence[Turn], history: Sequence[str | None], max_turns: int = 6) -> str:
+    """The fine-tuned planner's input: the last strategies, then the turns newest first, each
+    supporter turn tagged with its strategy (so truncation drops the oldest words).
+
+    >>> strategy_text([("usr", "hi"), ("sys", "hello"), ("usr", "I'm sad")], ["Others"])
+    "previous strategies: Others | [seeker] I'm sad [supporter: Others] hello [seeker] hi"
+    """
+    tags = dict(zip([i for i, (r, _) in enumerate(turns) if r == SUPPORTER], history))
+    parts = []
+    for i in range(len(turns) - 1, max(-1, len(turns) - 1 - max_turns), -1):
+        role, text = turns[i]
+        parts.append(f"[{'seeker' if role != SUPPORTER else 'supporter: ' + str(tags.get(i))}] {text}")
+    recent = ", ".join(str(x) for x in list(history)[-3:][::-1]) or "none"
+    return f"previous strategies: {recent} | " + " ".join(parts)
 
 
 def history_features(history: Sequence[str | None], n_turns: int) -> np.ndarray:
@@ -99,8 +117,9 @@ class StrategyPlanner:
     def __init__(self, encoder: SentenceEncoder | None = None, *, guard: bool = True):
         self.encoder = encoder or SentenceEncoder()
         m = self.encoder.manifest
-        self.head = LinearHead.load(m.file("strategy"))
-        self.tagger = LinearHead.load(m.file("strategy_tagger"))
+        self.model = _finetuned(m, self.encoder.model.threads)
+        self.head = None if self.model is not None else LinearHead.load(m.file("strategy"))
+        self._tagger: LinearHead | None = None
         spec = m.extra.get("strategy", {})
         self.prior = np.asarray(spec.get("prior", [1.0 / len(STRATEGIES)] * len(STRATEGIES)))
         self.settings: dict[str, Any] = {"prior_power": float(spec.get("prior_power", 0.0)),
@@ -127,14 +146,31 @@ class StrategyPlanner:
             raise ConfigError(f"history has {len(hist)} strategies for {len(said)} supporter turns")
         unknown = [i for i, s in enumerate(hist) if s not in STRATEGIES]
         if unknown:
-            tags = self.tagger(self.encoder.encode([said[i] for i in unknown])).argmax(1)
+            if self._tagger is None:
+                self._tagger = LinearHead.load(self.encoder.manifest.file("strategy_tagger"))
+            tags = self._tagger(self.encoder.encode([said[i] for i in unknown])).argmax(1)
             for i, t in zip(unknown, tags):
                 hist[i] = STRATEGIES[int(t)]
         return hist
 
     def probs(self, steps: Sequence[Sequence[Turn]], histories: Sequence[Sequence[str | None]]) -> np.ndarray:
-        """The head's probabilities for many steps at once (batched encoding)."""
+        """The planner's probabilities for many steps at once (batched)."""
+        if self.model is not None:
+            texts = [strategy_text(t, h) for t, h in zip(steps, histories)]
+            return self.model.predict(texts).outputs["strategy"]
+        assert self.head is not None
         return self.head(feature_matrix(self.encoder, steps, histories))
+
+
+def _finetuned(m: Manifest, threads: int) -> OnnxModel | None:
+    """The fine-tuned planner graph (``strategy_model``) when the directory has one."""
+    if "strategy_model" not in m.files:
+        return None
+    spec = m.extra.get("strategy", {})
+    sub = replace(m, files={"model": m.files["strategy_model"], "tokenizer": m.files["tokenizer"]},
+                  heads={"strategy": Head("strategy", STRATEGIES, "softmax")},
+                  max_length=int(spec.get("max_length", m.max_length)))
+    return OnnxModel(sub, threads=threads)
 
 
 def feature_matrix(encoder: SentenceEncoder, steps: Sequence[Sequence[Turn]],
