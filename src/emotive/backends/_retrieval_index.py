@@ -3,9 +3,9 @@
 Built once from the local corpora (EmpatheticDialogues listener turns, ESConv supporter
 turns; both CC BY-NC 4.0) and cached as ``index.npz`` + ``candidates.jsonl`` under the
 cache directory (``$EMOTIVE_CACHE`` or ``~/.cache/emotive``). Each candidate keeps its
-context and reply embeddings (float16), its strategy (ESConv's gold label, or the respond
-model's tagger for EmpatheticDialogues), its own detected emotion (Ekman-7) and the
-conversation's emotion label.
+context and reply embeddings (float16), its strategy (ESConv's gold label; for
+EmpatheticDialogues the respond model's tagger fills it in when the index is loaded), its
+own detected emotion (Ekman-7) and the conversation's emotion label.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Index:
     candidates: list[Candidate]
     ctx: np.ndarray  # (n, dim) float16, unit vectors
     reply: np.ndarray  # (n, dim) float16
-    strategy: np.ndarray  # (n,) int8 into esconv.STRATEGIES
+    strategy: np.ndarray  # (n,) int8 into esconv.STRATEGIES; -1 = unknown (tag with ``tag_strategies``)
     reply_emotion: np.ndarray  # (n,) int8 into EMOTIONS7
 
 
@@ -71,7 +71,8 @@ def cache_key(corpora: Sequence[str], split: str, data: str | None, limit: int |
               encoder: SentenceEncoder) -> str:
     files = sorted(str(p) for c in corpora for p in corpus_dir(c, data).glob(f"{split}.*"))
     stats = [(Path(f).name, os.path.getsize(f)) for f in files]
-    model = hashlib.sha1((encoder.manifest.path / "manifest.json").read_bytes()).hexdigest()
+    digests = json.loads((encoder.manifest.path / "manifest.json").read_text(encoding="utf-8")).get("sha256", {})
+    model = digests.get(encoder.manifest.files["model"], "")
     raw = json.dumps([VERSION, list(corpora), split, limit, stats, model], sort_keys=True)
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
@@ -93,16 +94,22 @@ def build(corpora: Sequence[str], split: str, data: str | None, limit: int | Non
     say = progress or (lambda what, done, total: None)
     ctx = _encode_chunks(encoder, contexts, "contexts", say)
     reply = _encode_chunks(encoder, [c.reply for c in cands], "replies", say)
-    tagger = LinearHead.load(encoder.manifest.file("strategy_tagger"))
-    tagged = tagger(reply.astype(np.float64)).argmax(1)
-    strat = np.array([esconv.STRATEGIES.index(s) if s else int(t) for s, t in zip(strategies, tagged)],
-                     dtype=np.int8)
+    strat = np.array([esconv.STRATEGIES.index(s) if s else -1 for s in strategies], dtype=np.int8)
     emos = []
     for start in range(0, len(cands), 2048):
         emos += emotion_of([c.reply for c in cands[start:start + 2048]])
         say("reply emotions", min(start + 2048, len(cands)), len(cands))
     return Index(cands, ctx.astype(np.float16), reply.astype(np.float16), strat,
                  np.array([EMOTIONS7.index(e) for e in emos], dtype=np.int8))
+
+
+def tag_strategies(index: Index, encoder: SentenceEncoder) -> None:
+    """Fill unknown strategies (EmpatheticDialogues replies) with the respond model's tagger,
+    from the stored reply embeddings (fast, and the cache does not depend on the tagger)."""
+    unknown = np.flatnonzero(index.strategy < 0)
+    if len(unknown):
+        tagger = LinearHead.load(encoder.manifest.file("strategy_tagger"))
+        index.strategy[unknown] = tagger(index.reply[unknown].astype(np.float64)).argmax(1)
 
 
 def _encode_chunks(encoder: SentenceEncoder, texts: list[str], what: str, say: Progress) -> np.ndarray:

@@ -31,6 +31,7 @@ class RetrievalOptions(BackendOptions):
     limit: int | None = Field(None, description="first N conversations per corpus (small indexes)")
     cache_dir: str | None = Field(None, description="index cache (default: $EMOTIVE_CACHE or ~/.cache/emotive)")
     model: str | None = Field(None, description="sentence-encoder model (default: emotive.respond-minilm.v1)")
+    threads: int | None = Field(None, ge=1, description="ONNX threads (default: all cores, at most 4)")
     top_k: int = Field(25, ge=1, description="most similar candidates re-ranked by the plan")
     context_weight: float = Field(0.5, ge=0, le=1, description="weight of context-context vs context-reply similarity")
     strategy_weight: float = Field(0.08, ge=0, description="bonus for the planned strategy")
@@ -70,7 +71,7 @@ class RetrievalBackend(Backend):
         if self._encoder is None:
             from emotive.models._encoder import SentenceEncoder
 
-            self._encoder = SentenceEncoder(self.options.model)
+            self._encoder = SentenceEncoder(self.options.model, threads=self.options.threads)
         return self._encoder
 
     def prepare(self, progress: ix.Progress | None = None) -> ix.Index:
@@ -82,10 +83,12 @@ class RetrievalBackend(Backend):
         folder = ix.cache_root(o.cache_dir) / f"retrieval-{key}"
         index = ix.load(folder)
         if index is None:
+            _THREADS[0] = o.threads
             index = ix.build(o.corpora, o.split, o.data, o.limit, self.encoder, _ekman_top, progress)
             if not index.candidates:
                 raise BackendError(f"no replies found in {', '.join(o.corpora)} ({o.split})")
             ix.save(index, folder)
+        ix.tag_strategies(index, self.encoder)
         self._index = index
         return index
 
@@ -135,6 +138,7 @@ def _turns_from(messages: Sequence[Message]) -> list[str]:
 
 
 _EMOTION_MODEL: Any = None
+_THREADS: list[int | None] = [None]
 
 
 def _ekman_top(texts: list[str]) -> list[str]:
@@ -144,7 +148,7 @@ def _ekman_top(texts: list[str]) -> list[str]:
     from emotive.taxonomy import get_scheme
 
     if _EMOTION_MODEL is None:
-        _EMOTION_MODEL = OnnxModel(resolve_model())
+        _EMOTION_MODEL = OnnxModel(resolve_model(), threads=_THREADS[0])
     labels = _EMOTION_MODEL.manifest.heads["goemotions"].labels
     probs = _EMOTION_MODEL.predict(texts).outputs["goemotions"]
     ekman = get_scheme("ekman")
