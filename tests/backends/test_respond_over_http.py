@@ -42,7 +42,8 @@ def test_faults_fail_clearly_or_fall_back(loopback, do) -> None:
     with pytest.raises(BackendError, match="JSON"):
         Responder("openai", backend_options=opts).reply(CONV)
     loopback.script(do.raw_body(200, b"{not json"))
-    out = Responder("openai", backend_options=opts, fallback=get_backend("mock", replies=["I'm listening."])).reply(CONV)
+    fallback = get_backend("mock", replies=["I'm listening."])
+    out = Responder("openai", backend_options=opts, fallback=fallback).reply(CONV)
     assert out.text == "I'm listening." and out.fallback and "JSON" in out.fallback
     loopback.script(do.sse_truncated(["Emotion: sad\nReply: I'm so"]))
     _, pieces = Responder("openai", backend_options=opts).stream(CONV)
