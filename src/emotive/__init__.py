@@ -9,8 +9,9 @@ Nothing heavy is imported until a name is used.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from emotive._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -45,13 +46,4 @@ if TYPE_CHECKING:
     from emotive.taxonomy import get_scheme
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'emotive' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports("emotive", _WHERE, globals(), __all__)

@@ -12,8 +12,9 @@ Nothing heavy is imported until a name is used.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from emotive._lazy import lazy_exports
 
 __all__ = ["EmotionTransition", "Guidance", "Persona", "Reply", "Responder", "Safety", "SafetyFlag",
            "Steps", "StrategyPlanner", "respond_file"]
@@ -34,13 +35,4 @@ if TYPE_CHECKING:
     from emotive.respond.strategy import StrategyPlanner
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'emotive.respond' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports("emotive.respond", _WHERE, globals(), __all__)
