@@ -13,8 +13,15 @@ def test_all_is_sorted_and_complete() -> None:
         assert getattr(emotive, name) is not None, name
     public = {n for n in dir(emotive) if not n.startswith("_")
               and not isinstance(getattr(emotive, n), types.ModuleType)}
-    assert public - set(emotive.__all__) <= {"TYPE_CHECKING", "Any", "annotations",
-                                             "import_module"}
+    assert public - set(emotive.__all__) <= {"TYPE_CHECKING", "annotations", "lazy_exports"}
+
+
+def test_respond_exports_are_sorted_and_load() -> None:
+    import emotive.respond as respond
+
+    assert respond.__all__ == sorted(respond.__all__)
+    for name in respond.__all__:
+        assert getattr(respond, name) is not None, name
 
 
 def test_import_loads_nothing_heavy() -> None:
