@@ -305,7 +305,8 @@ def _delta(x: dict[str, np.ndarray], parts, out: Path) -> list[float]:  # type: 
 
 NOTES = """## Limits
 The encoder is the unchanged all-MiniLM-L6-v2 (Apache-2.0), quantized to int8; the strategy
-planner (strategy.onnx) is a second, fine-tuned MiniLM. The planner heads are trained on ESConv (crowd-sourced emotional-support chats, CC BY-NC 4.0) and PELD
-(Friends TV dialogue, no license stated): this model is for non-commercial use. PELD has six
-personalities only; other OCEAN vectors extrapolate.
+planner (strategy.onnx) is a second, fine-tuned MiniLM. The planner heads are trained on
+ESConv (crowd-sourced emotional-support chats, CC BY-NC 4.0) and PELD (Friends TV dialogue,
+no license stated): this model is for non-commercial use. PELD has six personalities only;
+other OCEAN vectors extrapolate.
 """
