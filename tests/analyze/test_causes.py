@@ -86,3 +86,20 @@ def test_the_conversation_model_finds_causes_with_its_shared_encoder(tiny_model,
     with pytest.raises(ModelError, match="has no cause head"):
         fine_only.cause_finder  # noqa: B018
     assert not fine_only.has_cause_model()
+
+
+def test_truncated_pairs_are_flagged(tiny_conv_model) -> None:
+    from emotive.analyze._causes import Cause
+
+    finder = CauseFinder(OnnxModel(tiny_conv_model, threads=1))
+    long = "I waited at the station " * 60
+    _, cut = finder.score_flagged([("I am upset", "it rained"), ("I am upset", long)], [0, 0],
+                                  ["it rained", long])
+    assert cut.tolist() == [False, True]
+    finder.threshold = 0.0  # keep every candidate, so the long one is among the causes
+    turns = [Utterance(long, "A"), Utterance("That made me so angry.", "A")]
+    causes = finder.causes(turns, ["neutral", "anger"])[1]
+    flags = {c.turn: c.truncated for c in causes}
+    assert flags[0] is True and flags[1] is False
+    assert Cause(0, 0, 1, "x", 0.9, True).to_dict()["truncated"] is True
+    assert "truncated" not in Cause(0, 0, 1, "x", 0.9).to_dict()

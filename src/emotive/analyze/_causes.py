@@ -29,10 +29,14 @@ class Cause:
     end: int
     text: str
     score: float
+    truncated: bool = False  # the (target, candidate) input was cut to the model's length
 
     def to_dict(self) -> dict[str, Any]:
-        return {"turn": self.turn, "start": self.start, "end": self.end, "text": self.text,
-                "score": round(self.score, 4)}
+        out: dict[str, Any] = {"turn": self.turn, "start": self.start, "end": self.end, "text": self.text,
+                               "score": round(self.score, 4)}
+        if self.truncated:
+            out["truncated"] = True
+        return out
 
 
 class CauseFinder:
@@ -48,14 +52,21 @@ class CauseFinder:
     def score(self, inputs: Sequence[tuple[str, str]], offsets: Sequence[int],
               texts: Sequence[str]) -> list[tuple[float, tuple[int, int]]]:
         """Cause probability and span (char offsets into ``texts[i]``) of each pair."""
+        return self.score_flagged(inputs, offsets, texts)[0]
+
+    def score_flagged(self, inputs: Sequence[tuple[str, str]], offsets: Sequence[int],
+                      texts: Sequence[str]) -> tuple[list[tuple[float, tuple[int, int]]], np.ndarray]:
+        """``score`` and, per pair, whether its input was truncated to the model's length."""
         out: list[tuple[float, tuple[int, int]]] = [(0.0, (0, 0))] * len(inputs)
+        truncated = np.zeros(len(inputs), dtype=bool)
         for idx, batch in self.model.preprocess(inputs):
             res = self.model.forward(batch)
             for r, i in enumerate(idx):
                 span = best_span(batch.encodings[r], res["span_start"][r], res["span_end"][r],
                                  offsets[i], len(texts[i]), self.max_span_tokens)
                 out[i] = (float(res["cause"][r, 0]), span)
-        return out
+            truncated[idx] = batch.truncated
+        return out, truncated
 
     def causes(self, turns: Sequence[Utterance], emotions: Sequence[str],
                targets: Sequence[int] | None = None) -> list[list[Cause]]:
@@ -65,12 +76,12 @@ class CauseFinder:
         jobs = [(k, j) for k in wanted if emotions[k] != "neutral"
                 for j in range(max(0, k - self.window), k + 1)]
         built = [cause_input(turns, k, j, emotions[k]) for k, j in jobs]
-        scored = self.score([(a, b) for a, b, _ in built], [o for _, _, o in built],
-                            [turns[j].text for _, j in jobs]) if jobs else []
+        scored, cut = self.score_flagged([(a, b) for a, b, _ in built], [o for _, _, o in built],
+                                         [turns[j].text for _, j in jobs]) if jobs else ([], np.zeros(0, bool))
         found: list[list[Cause]] = [[] for _ in turns]
-        for (k, j), (p, (s, e)) in zip(jobs, scored):
+        for (k, j), (p, (s, e)), short in zip(jobs, scored, cut):
             if p >= self.threshold:
-                found[k].append(Cause(j, s, e, turns[j].text[s:e], p))
+                found[k].append(Cause(j, s, e, turns[j].text[s:e], p, bool(short)))
         for causes in found:
             causes.sort(key=lambda c: -c.score)
         return found
