@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from emotive.analyze._analyzer import Analyzer
-from emotive.analyze._causes import Cause
+from emotive.analyze._causes import Cause, CauseFinder
 from emotive.analyze._context import context_input
 from emotive.analyze._explain import Trigger
 from emotive.schema import Conversation
@@ -45,16 +45,16 @@ class Reading:
 
 
 def read_turn(analyzer: Analyzer, conv: Conversation, k: int, *, top_candidates: int = 32,
-              triggers: bool = True, causes: bool = True) -> Reading:
-    """Analyze turn ``k`` of ``conv`` in its context."""
+              triggers: bool = True, causes: bool = True, cause_window: int = 4) -> Reading:
+    """Analyze turn ``k`` of ``conv`` in its context; causes are looked for in the turn and
+    the ``cause_window`` turns before it (the analyzer's own default is 8: this is faster)."""
     turn = conv.turns[k]
     found = analyzer.explain(turn.text) if triggers else []
     fine = analyzer.analyze(turn.text)
     model = analyzer.conversation_model
     spec = model.manifest.extra.get("input", {})
     pair = context_input(conv.turns, k, window=spec.get("window", 3), speakers=spec.get("speakers", True))
-    user_words = " ".join(t.text for t in conv.turns[:k + 1] if t.speaker == turn.speaker)
-    out = model.predict([pair, user_words]).outputs
+    out = model.predict([pair, turn.text]).outputs
     labels7 = model.manifest.heads["context7"].labels
     emotion7 = labels7[int(np.argmax(out["context7"][0]))]
     ed_labels = model.manifest.heads["ed32"].labels
@@ -65,7 +65,9 @@ def read_turn(analyzer: Analyzer, conv: Conversation, k: int, *, top_candidates:
     if causes and felt != "neutral" and analyzer.has_cause_model():
         emotions = ["neutral"] * len(conv.turns)
         emotions[k] = felt
-        cause_list = analyzer.cause_finder.causes(conv.turns, emotions, targets=[k])[k]
+        finder = analyzer.cause_finder
+        finder = CauseFinder(finder.model, window=cause_window, max_span_tokens=finder.max_span_tokens)
+        cause_list = finder.causes(conv.turns, emotions, targets=[k])[k]
     return Reading(turn=k, emotions=[(s.label, s.score) for s in fine.ranked() if s.label in fine.labels],
                    emotion7=emotion7, vad=(vad[0], vad[1], vad[2]), candidates=ed,
                    triggers=found, causes=cause_list)

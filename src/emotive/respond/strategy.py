@@ -26,6 +26,7 @@ from emotive.models._runtime import OnnxModel
 from emotive.respond._linear import LinearHead
 
 CONTEXT_TURNS = 4
+HISTORY_TAGGED = 6  # unknown strategies are tagged for the last 6 supporter turns (all the planner reads)
 SEEKER, SUPPORTER = "usr", "sys"
 Turn = tuple[str, str]  # (SEEKER | SUPPORTER, text)
 
@@ -139,12 +140,14 @@ class StrategyPlanner:
                             {"on": self.guard, **self.settings} if self.guard else {"on": False})
 
     def fill_history(self, turns: Sequence[Turn], history: Sequence[str | None] | None) -> list[str | None]:
-        """The strategy of every supporter turn: as given, else tagged from its text."""
+        """The strategy of every supporter turn: as given, else (for the last six) tagged
+        from its text; older unknown ones stay None."""
         said = [t for r, t in turns if r == SUPPORTER]
         hist: list[str | None] = list(history) if history is not None else [None] * len(said)
         if len(hist) != len(said):
             raise ConfigError(f"history has {len(hist)} strategies for {len(said)} supporter turns")
-        unknown = [i for i, s in enumerate(hist) if s not in STRATEGIES]
+        recent = range(max(0, len(hist) - HISTORY_TAGGED), len(hist))
+        unknown = [i for i in recent if hist[i] not in STRATEGIES]
         if unknown:
             if self._tagger is None:
                 self._tagger = LinearHead.load(self.encoder.manifest.file("strategy_tagger"))
