@@ -44,8 +44,8 @@ class Candidate:
 @dataclass
 class Index:
     candidates: list[Candidate]
-    ctx: np.ndarray  # (n, dim) float16, unit vectors
-    reply: np.ndarray  # (n, dim) float16
+    ctx: np.ndarray  # (n, dim) unit vectors, float16 on disk (the backend holds float32)
+    reply: np.ndarray  # (n, dim)
     strategy: np.ndarray  # (n,) int8 into esconv.STRATEGIES; -1 = unknown (tag with ``tag_strategies``)
     reply_emotion: np.ndarray  # (n,) int8 into EMOTIONS7
 

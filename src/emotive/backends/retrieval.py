@@ -89,6 +89,8 @@ class RetrievalBackend(Backend):
                 raise BackendError(f"no replies found in {', '.join(o.corpora)} ({o.split})")
             ix.save(index, folder)
         ix.tag_strategies(index, self.encoder)
+        # float16 on disk; float32 in memory, where numpy's matrix product is fast (BLAS)
+        index.ctx, index.reply = index.ctx.astype(np.float32), index.reply.astype(np.float32)
         self._index = index
         return index
 
@@ -100,8 +102,7 @@ class RetrievalBackend(Backend):
         index = self.prepare()
         q = self.encoder.encode([ix.context_text(turns)])[0]
         w = self.options.context_weight
-        sim = w * (index.ctx @ q.astype(np.float16)) + (1 - w) * (index.reply @ q.astype(np.float16))
-        sim = sim.astype(np.float32)
+        sim = w * (index.ctx @ q) + (1 - w) * (index.reply @ q)
         k = min(self.options.top_k, len(sim))
         top = np.argpartition(-sim, k - 1)[:k]
         score = sim[top] + self._bonus(index, top, guidance)
