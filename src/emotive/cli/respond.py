@@ -50,16 +50,18 @@ def respond_command(
     if responder.backend.name == "retrieval" and not quiet:
         err.print("[dim]retrieval backend: the reply index is built on first use (a few minutes) and cached[/dim]")
     total = count_rows(input) if conversation_column is None and input != "-" else None
-    with progress_bar("conversations", None if quiet else total) as advance:
-        summary = respond_file(input, output, responder=responder, on_error=on_error,
-                               progress=None if quiet else advance, conversation_column=conversation_column,
-                               speaker_column=speaker_column, text_column=text_column)
-    if not quiet:
-        table = Table(title="planned strategies", title_justify="left")
-        table.add_column("strategy")
-        table.add_column("replies", justify="right")
-        for name, count in sorted(summary.strategies.items(), key=lambda kv: -kv[1]):
-            table.add_row(name, str(count))
-        err.print(table)
-        err.print(f"{summary.replies} replies ({summary.flagged} safety-flagged, {summary.fallbacks} "
-                  f"by the fallback backend), {summary.errors} errors")
+    options = {"responder": responder, "on_error": on_error, "conversation_column": conversation_column,
+               "speaker_column": speaker_column, "text_column": text_column}
+    if quiet:
+        respond_file(input, output, **options)
+        return
+    with progress_bar("conversations", total) as advance:
+        summary = respond_file(input, output, progress=advance, **options)
+    table = Table(title="planned strategies", title_justify="left")
+    table.add_column("strategy")
+    table.add_column("replies", justify="right")
+    for name, count in sorted(summary.strategies.items(), key=lambda kv: -kv[1]):
+        table.add_row(name, str(count))
+    err.print(table)
+    err.print(f"{summary.replies} replies ({summary.flagged} safety-flagged, {summary.fallbacks} "
+              f"by the fallback backend), {summary.errors} errors")
