@@ -30,13 +30,8 @@ def goemotions_command(
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N rows of each split (smoke test).")] = None,
 ) -> None:
     """Fine-tune the GoEmotions 28-label model, tune thresholds on dev, export int8 ONNX."""
-    from emotive._errors import missing_extra
-
-    try:
-        from emotive.training.goemotions import Config, train
-    except ImportError as exc:
-        raise missing_extra("train", exc.name or "torch") from exc
-    _logging()
+    recipe = _recipe("goemotions")
+    Config, train = recipe.Config, recipe.train
     cfg = Config(epochs=epochs, batch_size=batch_size, lr=lr, limit=limit, base=base)
     from emotive.cli._render import step_bar
 
@@ -60,13 +55,8 @@ def conversation_command(
     limit: Annotated[Optional[int], typer.Option(help="First N conversations/rows per corpus (smoke test).")] = None,
 ) -> None:
     """Fine-tune the conversation model: emotion in context, VAD, EmpatheticDialogues-32."""
-    from emotive._errors import missing_extra
-
-    try:
-        from emotive.training.conversation import Config, train
-    except ImportError as exc:
-        raise missing_extra("train", exc.name or "torch") from exc
-    _logging()
+    recipe = _recipe("conversation")
+    Config, train = recipe.Config, recipe.train
     cfg = Config(epochs=epochs, lr=lr, window=window, speakers=speakers, tasks=tasks,
                  limit=limit, base=base)
     from emotive.cli._render import step_bar
@@ -86,16 +76,25 @@ def respond_command(
     limit: Annotated[Optional[int], typer.Option(help="First N dialogues/triples per split (smoke test).")] = None,
 ) -> None:
     """Export the sentence encoder; fit the ESConv strategy planner and the PELD persona heads."""
-    from emotive._errors import missing_extra
-
-    try:
-        from emotive.training.respond import Config, train
-    except ImportError as exc:
-        raise missing_extra("train", exc.name or "torch") from exc
-    _logging()
+    recipe = _recipe("respond")
+    Config, train = recipe.Config, recipe.train
     metrics = train(out, work_dir=work_dir, data=data, config=Config(limit=limit, base=base),
                     progress=lambda msg: err.print(f"[dim]{msg}...[/dim]"))
     err.print(f"wrote {out}: {metrics}")
+
+
+def _recipe(name: str):  # noqa: ANN202 - a training module
+    """``emotive.training.<name>``, or the error that names the missing extra; logs at INFO."""
+    from importlib import import_module
+
+    from emotive._errors import missing_extra
+
+    try:
+        module = import_module(f"emotive.training.{name}")
+    except ImportError as exc:
+        raise missing_extra("train", exc.name or "torch") from exc
+    _logging()
+    return module
 
 
 def _logging() -> None:
