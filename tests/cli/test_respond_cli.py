@@ -73,3 +73,20 @@ def test_backends_lists_the_builtin_backends(env) -> None:
     assert res.returncode == 0, res.stderr
     names = {b["name"] for b in json.loads(res.stdout)}
     assert {"openai", "transformers", "retrieval", "mock"} <= names
+
+
+def test_chat_survives_a_down_endpoint_and_respond_reads_stdin(env) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    res = run(["chat", "--backend", "openai", "-O", f"base_url=http://127.0.0.1:{port}/v1", "-O", "retries=0",
+               "--without", "understanding,strategy,persona"], env, stdin="hello\nanyone there?\n/quit\n")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.count("cannot connect") == 2 and "your message was not added" in res.stdout
+    line = json.dumps({"id": "k", "turns": [{"speaker": "user", "text": "I lost my keys again."}]})
+    res = run(["respond", "-", "--backend", "mock", "-O", 'replies=["Oh no, where did you see them last?"]',
+               "-q"], env, stdin=line + "\n")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["reply"] == "Oh no, where did you see them last?"

@@ -39,7 +39,7 @@ def read_conversations(path: str, fmt: str | None = None, *, text_column: str = 
                        turn_column: str | None = None) -> Iterator[ConvRow]:
     """Conversations of ``path``; nested JSONL unless ``conversation_column`` is given."""
     if conversation_column is None:
-        if detect_format(path, fmt) != "jsonl":
+        if (detect_format(path, fmt) if fmt or path != "-" else "jsonl") != "jsonl":  # stdin: JSONL
             raise InputError("a csv/tsv/parquet file of turns needs --conversation-column "
                              "(and --speaker-column)", source=path)
         return _nested(path)

@@ -11,6 +11,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from emotive._errors import EmotiveError
 from emotive.cli._respond_options import (
     AssistantOpt,
     BackendOpt,
@@ -63,8 +64,14 @@ def chat_command(
             console.print_json(json.dumps(last) if last else "null")
             continue
         turns.append(Utterance(line, "user"))
-        text, guidance, flagged = _answer(responder, Conversation("chat", tuple(turns)), console,
-                                          stream and responder.backend.can_stream)
+        try:
+            text, guidance, flagged = _answer(responder, Conversation("chat", tuple(turns)), console,
+                                              stream and responder.backend.can_stream)
+        except EmotiveError as exc:  # the backend failed: say so, keep the chat going
+            turns.pop()
+            console.print(f"[bold red]error:[/bold red] {exc}\n[dim]your message was not added; "
+                          "try again, or start with --fallback retrieval[/dim]")
+            continue
         last = guidance
         plan = guidance.get("strategy") or {}
         emotion = (guidance.get("reply_emotion") or {}).get("emotion")
