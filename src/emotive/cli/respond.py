@@ -48,7 +48,8 @@ def respond_command(
 
     responder = make_responder(backend, option, persona, without, fallback, assistant)
     if responder.backend.name == "retrieval" and not quiet:
-        err.print("[dim]retrieval backend: the reply index is built on first use (about 6 minutes on 2 cores) and cached[/dim]")
+        err.print("[dim]retrieval backend: the reply index is built on first use "
+                  "(about 6 minutes on 2 cores) and cached[/dim]")
     total = count_rows(input) if conversation_column is None and input != "-" else None
     options = {"responder": responder, "on_error": on_error, "conversation_column": conversation_column,
                "speaker_column": speaker_column, "text_column": text_column}
