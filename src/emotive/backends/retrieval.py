@@ -11,7 +11,7 @@ minutes) and cached; the corpora are CC BY-NC 4.0, so the replies are non-commer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,8 +83,8 @@ class RetrievalBackend(Backend):
         folder = ix.cache_root(o.cache_dir) / f"retrieval-{key}"
         index = ix.load(folder)
         if index is None:
-            _THREADS[0] = o.threads
-            index = ix.build(o.corpora, o.split, o.data, o.limit, self.encoder, _ekman_top, progress)
+            index = ix.build(o.corpora, o.split, o.data, o.limit, self.encoder, _ekman_labeller(o.threads),
+                             progress)
             if not index.candidates:
                 raise BackendError(f"no replies found in {', '.join(o.corpora)} ({o.split})")
             ix.save(index, folder)
@@ -138,23 +138,23 @@ def _turns_from(messages: Sequence[Message]) -> list[str]:
     return [m.get("content", "") for m in messages if m.get("role") in ("user", "assistant")]
 
 
-_EMOTION_MODEL: Any = None
-_THREADS: list[int | None] = [None]
-
-
-def _ekman_top(texts: list[str]) -> list[str]:
-    """Each reply's strongest Ekman-7 emotion (the GoEmotions model, max over members)."""
-    global _EMOTION_MODEL
+def _ekman_labeller(threads: int | None) -> Callable[[list[str]], list[str]]:
+    """Each reply's strongest Ekman-7 emotion (the GoEmotions model, max over members); the
+    model is loaded once, on the first call."""
     from emotive.models import OnnxModel, resolve_model
     from emotive.taxonomy import get_scheme
 
-    if _EMOTION_MODEL is None:
-        _EMOTION_MODEL = OnnxModel(resolve_model(), threads=_THREADS[0])
-    labels = _EMOTION_MODEL.manifest.heads["goemotions"].labels
-    probs = _EMOTION_MODEL.predict(texts).outputs["goemotions"]
+    model: list[OnnxModel] = []
     ekman = get_scheme("ekman")
-    out = []
-    for p in probs:
-        scores = ekman.convert(dict(zip(labels, map(float, p))))
-        out.append(max(scores, key=scores.__getitem__))
-    return out
+
+    def top(texts: list[str]) -> list[str]:
+        if not model:
+            model.append(OnnxModel(resolve_model(), threads=threads))
+        labels = model[0].manifest.heads["goemotions"].labels
+        out = []
+        for p in model[0].predict(texts).outputs["goemotions"]:
+            scores = ekman.convert(dict(zip(labels, map(float, p))))
+            out.append(max(scores, key=scores.__getitem__))
+        return out
+
+    return top

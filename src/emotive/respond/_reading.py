@@ -33,7 +33,7 @@ class Reading:
     triggers: list[Trigger]  # emotion-eliciting words of the turn
     causes: list[Cause]  # earlier (or the same) turns that caused the emotion
 
-    def to_dict(self, conversation: Conversation | None = None) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "turn": self.turn,
             "emotions": [{"label": k, "score": round(v, 4)} for k, v in self.emotions],

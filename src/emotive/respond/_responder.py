@@ -190,8 +190,10 @@ class Responder:
         return g
 
     def _reply_emotion(self, conv: Conversation, roles: list[tuple[str, str]], g: Guidance) -> Any:
-        own_turn = next((t for t, (r, _) in zip(reversed(conv.turns), reversed(roles)) if r == "assistant"), None)
-        own = (own_turn.annotations.get("emotion") if own_turn else None) or "neutral"
+        """The persona's own preceding emotion is its last turn's ``emotion`` annotation (as
+        ``emotive chat`` records it), else neutral."""
+        mine = [t for t, (r, _) in zip(conv.turns, roles) if r == "assistant"]
+        own = mine[-1].annotations.get("emotion") if mine else None
         other = (g.reading or {}).get("emotion7") or "neutral"
         return self.transition.predict(self.persona, own=own if own in _prompt.TONE else "neutral", other=other)
 
