@@ -47,3 +47,17 @@ def test_resume_refuses_other_settings(tmp_path, tiny_base, data_root) -> None:
     other = Config(epochs=1, limit=64, base=str(tiny_base), checkpoint_every=1, lr=1e-3)
     with pytest.raises(SystemExit, match="other settings"):
         train(tmp_path / "b", work_dir=tmp_path / "w", data=str(data_root), config=other)
+
+
+def test_asking_for_more_epochs_extends_a_finished_run(tmp_path, tiny_base, data_root) -> None:
+    cfg = Config(epochs=1, limit=64, base=str(tiny_base), checkpoint_every=1)
+    train(tmp_path / "a", work_dir=tmp_path / "w", data=str(data_root), config=cfg)
+    seen: list[tuple[int, int]] = []
+    longer = Config(epochs=2, limit=64, base=str(tiny_base), checkpoint_every=1)
+    train(tmp_path / "b", work_dir=tmp_path / "w", data=str(data_root), config=longer,
+          progress=lambda s, t, loss: seen.append((s, t)))
+    assert seen == [(3, 4), (4, 4)]  # epoch 2 only, on the two-epoch schedule
+    epochs = (tmp_path / "w" / "epochs.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in epochs] == [1, 2]
+    with pytest.raises(SystemExit, match="other settings"):  # fewer epochs is another run
+        train(tmp_path / "c", work_dir=tmp_path / "w", data=str(data_root), config=cfg)

@@ -51,7 +51,7 @@ def conversation_command(
     lr: Annotated[float, typer.Option()] = 6e-5,
     window: Annotated[int, typer.Option(help="Preceding turns the model sees (0: no context).")] = 3,
     speakers: Annotated[bool, typer.Option(help="Mark context turns (same)/(other).")] = True,
-    tasks: Annotated[str, typer.Option(help="Heads to train: context7,vad,ed32.")] = "context7,vad,ed32",
+    tasks: Annotated[str, typer.Option(help="Heads to train, from context7,vad,ed32,cause (context7 is required).")] = "context7,vad,ed32,cause",
     limit: Annotated[Optional[int], typer.Option(help="First N conversations/rows per corpus (smoke test).")] = None,
 ) -> None:
     """Fine-tune the conversation model: emotion in context, VAD, EmpatheticDialogues-32."""

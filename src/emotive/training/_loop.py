@@ -3,7 +3,8 @@
 A recipe gives ``step_loss(epoch, pos)`` (the loss of batch ``pos`` of ``epoch``, batches
 fixed by the seed so a resumed run sees the same order) and ``on_epoch(epoch)`` (dev
 metrics to log). The checkpoint holds model, optimizer, schedule, step and the settings; a
-rerun with the same settings resumes from it, with other settings it refuses.
+rerun with the same settings resumes from it; a rerun asking only for more epochs extends
+the run (the learning-rate schedule becomes the longer run's); other settings are refused.
 """
 
 from __future__ import annotations
@@ -101,14 +102,24 @@ def _checkpoint(model: Any, opt: Any, sched: Any, step: int, settings: dict, wor
                       work / "checkpoint.pt")
 
 
+def _same_run(saved: dict, settings: dict) -> bool:
+    """Same settings, or the same run asked for more epochs (extending it continues it)."""
+    rest = {k: v for k, v in settings.items() if k != "epochs"}
+    return ({k: v for k, v in saved.items() if k != "epochs"} == rest
+            and saved.get("epochs", 0) <= settings["epochs"])
+
+
 def _resume(model: Any, opt: Any, sched: Any, settings: dict, work: Path) -> int:
     path = work / "checkpoint.pt"
     if not path.exists():
         return 0
     state = torch.load(path, weights_only=False)
-    if state["config"] != settings:
+    if not _same_run(state["config"], settings):
         raise SystemExit(f"{path} was made with other settings {state['config']}; "
                          "delete it or use another --work-dir")
+    if state["config"]["epochs"] != settings["epochs"]:
+        log.info("extending the run in %s from %d to %d epochs (the schedule follows the longer run)",
+                 path.parent, state["config"]["epochs"], settings["epochs"])
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["opt"])
     sched.load_state_dict(state["sched"])
