@@ -137,17 +137,18 @@ class Analyzer:
         fine = self._analyze(texts, None, None, top_k)
         pred = self.conversation_model.predict(pairs)
         labels7 = self.conversation_model.manifest.heads["context7"].labels
-        out, start = [], 0
+        analyzed, start = [], 0
         for conv in conversations:
             sl = slice(start, start + len(conv.turns))
-            turns = build_turns(conv, fine[sl], pred.outputs["context7"][sl],
-                                pred.outputs["vad"][sl], labels7, pred.truncated[sl])
-            if causes or (causes is None and self.has_cause_model()):
-                found = self.cause_finder.causes(conv.turns, [t.emotion for t in turns])
-                turns = [replace(t, causes=tuple(c)) for t, c in zip(turns, found)]
-            out.append(flow(conv.id, turns))
+            analyzed.append(build_turns(conv, fine[sl], pred.outputs["context7"][sl],
+                                        pred.outputs["vad"][sl], labels7, pred.truncated[sl]))
             start = sl.stop
-        return out
+        if causes or (causes is None and self.has_cause_model()):
+            found = self.cause_finder.causes_many(
+                [(conv.turns, [t.emotion for t in turns], None) for conv, turns in zip(conversations, analyzed)])
+            analyzed = [[replace(t, causes=tuple(c)) for t, c in zip(turns, conv_causes)]
+                        for turns, conv_causes in zip(analyzed, found)]
+        return [flow(conv.id, turns) for conv, turns in zip(conversations, analyzed)]
 
     def explain(self, text: str, labels: Sequence[str] | None = None,
                 top_n: int = 3) -> list[Trigger]:

@@ -72,18 +72,27 @@ class CauseFinder:
                targets: Sequence[int] | None = None) -> list[list[Cause]]:
         """Causes of every turn (or of the ``targets`` turns) whose emotion is not neutral
         (``[]`` for the others)."""
-        wanted = range(len(turns)) if targets is None else targets
-        jobs = [(k, j) for k in wanted if emotions[k] != "neutral"
+        return self.causes_many([(turns, emotions, targets)])[0]
+
+    def causes_many(self, conversations: Sequence[tuple[Sequence[Utterance], Sequence[str],
+                                                        Sequence[int] | None]]) -> list[list[list[Cause]]]:
+        """``causes`` of several ``(turns, emotions, targets)`` at once: the pairs of all
+        conversations share length-sorted batches, which is faster for a file."""
+        jobs = [(c, k, j) for c, (turns, emotions, targets) in enumerate(conversations)
+                for k in (range(len(turns)) if targets is None else targets) if emotions[k] != "neutral"
                 for j in range(max(0, k - self.window), k + 1)]
-        built = [cause_input(turns, k, j, emotions[k]) for k, j in jobs]
+        built = [cause_input(conversations[c][0], k, j, conversations[c][1][k]) for c, k, j in jobs]
         scored, cut = self.score_flagged([(a, b) for a, b, _ in built], [o for _, _, o in built],
-                                         [turns[j].text for _, j in jobs]) if jobs else ([], np.zeros(0, bool))
-        found: list[list[Cause]] = [[] for _ in turns]
-        for (k, j), (p, (s, e)), short in zip(jobs, scored, cut):
+                                         [conversations[c][0][j].text for c, _, j in jobs]) \
+            if jobs else ([], np.zeros(0, bool))
+        found: list[list[list[Cause]]] = [[[] for _ in turns] for turns, _, _ in conversations]
+        for (c, k, j), (p, (s, e)), short in zip(jobs, scored, cut):
             if p >= self.threshold:
-                found[k].append(Cause(j, s, e, turns[j].text[s:e], p, bool(short)))
-        for causes in found:
-            causes.sort(key=lambda c: -c.score)
+                text = conversations[c][0][j].text
+                found[c][k].append(Cause(j, s, e, text[s:e], p, bool(short)))
+        for conv in found:
+            for causes in conv:
+                causes.sort(key=lambda c: -c.score)
         return found
 
 
