@@ -41,6 +41,9 @@ def goemotions_command(
     err.print(f"wrote {out}: test macro-F1 {metrics['macro_f1']}, micro-F1 {metrics['micro_f1']}")
 
 
+TASKS_HELP = "Heads to train, from context7,vad,ed32,cause (context7 is required)."
+
+
 @app.command("conversation")
 def conversation_command(
     out: Annotated[str, typer.Option(help=OUT_HELP)] = "models/conversation-minilm-v1",
@@ -51,7 +54,7 @@ def conversation_command(
     lr: Annotated[float, typer.Option()] = 6e-5,
     window: Annotated[int, typer.Option(help="Preceding turns the model sees (0: no context).")] = 3,
     speakers: Annotated[bool, typer.Option(help="Mark context turns (same)/(other).")] = True,
-    tasks: Annotated[str, typer.Option(help="Heads to train, from context7,vad,ed32,cause (context7 is required).")] = "context7,vad,ed32,cause",
+    tasks: Annotated[str, typer.Option(help=TASKS_HELP)] = "context7,vad,ed32,cause",
     limit: Annotated[Optional[int], typer.Option(help="First N conversations/rows per corpus (smoke test).")] = None,
 ) -> None:
     """Fine-tune the conversation model: emotion in context, VAD, EmpatheticDialogues-32."""
