@@ -65,7 +65,8 @@ def ablations(model: OnnxModel, extra: list[Path]) -> dict:
     for path in extra:
         m = OnnxModel(path, threads=2)
         spec = m.manifest.extra.get("input", {})
-        runs[f"trained with window={spec.get('window')}, speakers={spec.get('speakers')}"] = (m, config_of(m))
+        alone = ", context7 head alone" if set(m.manifest.heads) == {"context7"} else ""
+        runs[f"trained with window={spec.get('window')}, speakers={spec.get('speakers')}{alone}"] = (m, config_of(m))
     out = {}
     for label, (m, c) in runs.items():
         log(f"ablation: {label}")

@@ -50,7 +50,7 @@ def conversation_command(
     work_dir: Annotated[str, typer.Option(help=WORK_HELP)] = ".emotive-train/conversation",
     data: Annotated[Optional[str], typer.Option(help=DATA_HELP)] = None,
     base: Annotated[Optional[str], typer.Option(help=BASE_HELP)] = None,
-    epochs: Annotated[int, typer.Option()] = 1,
+    epochs: Annotated[int, typer.Option(help="More epochs than a finished run in --work-dir extend it.")] = 2,
     lr: Annotated[float, typer.Option()] = 6e-5,
     window: Annotated[int, typer.Option(help="Preceding turns the model sees (0: no context).")] = 3,
     speakers: Annotated[bool, typer.Option(help="Mark context turns (same)/(other).")] = True,

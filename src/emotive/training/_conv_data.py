@@ -28,7 +28,7 @@ SIZES = {"context7": len(EMOTIONS7), "vad": len(VAD_NAMES), "ed32": len(ED32), "
 class Config(TrainConfig):
     """Training settings; the defaults reproduce the shipped model."""
 
-    epochs: int = 1
+    epochs: int = 2
     window: int = WINDOW  # preceding turns in the context (0: no context)
     speakers: bool = True  # mark context turns (same)/(other)
     neutral_keep: float = 0.3  # share of DailyDialog's neutral training turns kept
