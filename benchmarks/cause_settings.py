@@ -35,7 +35,7 @@ from emotive.training._cause_data import TO7, cee_scores, pairs, span_scores  # 
 
 NAME = "emotive.conversation-minilm.v1"
 WINDOWS = (1, 2, 3, 4, 5, 6, 8, 12)
-SPAN_TOKENS = (10, 15, 20, 30, 50)
+SPAN_TOKENS = (10, 20, 30, 50, 80, 128)
 
 
 def score_pairs(model: OnnxModel, examples: list) -> tuple[np.ndarray, dict[int, list[tuple[int, int]]]]:

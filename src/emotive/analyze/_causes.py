@@ -39,10 +39,18 @@ class Cause:
         return out
 
 
+WINDOW = 4  # candidates: the target turn and the 4 before it
+MAX_SPAN_TOKENS = 128  # no cap below the model's input length
+# Both chosen on RECCON-DD valid (benchmarks/cause_settings.py): against window 8, window 4
+# keeps span Pos-F1 (0.557 vs 0.559) and entailment macro-F1 (0.814 vs 0.813), misses 4.6%
+# of the annotated causes (they lie further back) and cuts the p95 latency of a 10-turn
+# conversation by 30%; a 30-token span cap cost 0.016 span Pos-F1.
+
+
 class CauseFinder:
     """Scores (target, candidate) pairs with a cause model directory."""
 
-    def __init__(self, model: OnnxModel, *, window: int = 8, max_span_tokens: int = 30):
+    def __init__(self, model: OnnxModel, *, window: int = WINDOW, max_span_tokens: int = MAX_SPAN_TOKENS):
         self.model = model
         head = model.manifest.heads["cause"]
         self.threshold = head.thresholds[0] if head.thresholds else 0.5

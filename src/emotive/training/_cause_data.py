@@ -107,13 +107,18 @@ def span_scores(examples: Sequence[CausePair], predicted: Sequence[str]) -> dict
     return {"exact_match": float(em), "pos_f1": float(pos_f1), "f1": float(np.mean(every))}
 
 
-def evaluate(model, examples: list[CausePair], threshold: float | None = None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def evaluate(model, examples: list[CausePair], threshold: float | None = None,  # type: ignore[no-untyped-def]
+             window: int | None = None) -> dict[str, Any]:
     """CEE and span metrics of a cause model on pairs, at ``threshold``; without one, the
-    threshold that maximizes CEE macro-F1 on these pairs is found (use that on dev only)."""
+    threshold that maximizes CEE macro-F1 on these pairs is found (use that on dev only).
+    With ``window``, a candidate more than ``window`` turns before its target is predicted
+    "not a cause", as ``CauseFinder.causes`` never scores it; without, every pair is scored
+    (the RECCON protocol)."""
     finder = CauseFinder(model)
     scored = finder.score([ex.inputs for ex in examples], [ex.offset for ex in examples],
                           [_candidate_text(ex) for ex in examples])
-    probs = np.array([p for p, _ in scored])
+    near = np.array([window is None or ex.target - ex.candidate <= window for ex in examples])
+    probs = np.array([p for p, _ in scored]) * near
     gold = [ex.label for ex in examples]
     if threshold is None:
         grid = np.arange(0.05, 0.96, 0.01)
