@@ -38,8 +38,33 @@ def test_mine_causes_end_to_end_mechanics(tmp_path, tiny_model, tiny_conv_model)
         {"speaker": "B", "text": "That is outrageous!"}]}) for i in range(3)) + "\n")
     an = Analyzer(tiny_model, conversation_model=tiny_conv_model)
     an.cause_finder.threshold = 0.0  # every candidate is a cause: mechanics only
-    report = mine_causes(str(src), analyzer=an, chunk=2)
+    report = mine_causes(str(src), analyzer=an, chunk=2)  # themes by meaning: the shipped encoder
+    assert report.to_dict()["themes_by"] == "meaning"
+    words = mine_causes(str(src), analyzer=an, chunk=2, themes_by="words")
+    assert sum(t["count"] for t in words.themes) == len(words.causes) == len(report.causes)
     assert report.conversations == 3
     assert sum(t["count"] for t in report.themes) == len(report.causes)
     for t in report.themes:
         assert len(t["examples"]) == len({(q["conversation"], q["turn"], q["text"]) for q in t["examples"]})
+
+
+def test_themes_by_meaning_group_spans_that_share_no_words() -> None:
+    from emotive.models._encoder import SentenceEncoder
+
+    spans = ["my refund was denied", "they would not give me my money back", "the CI build is broken",
+             "tests keep failing on main"]
+    found = themes(spans, vectors=SentenceEncoder(threads=1).encode(spans))  # the shipped encoder
+    by_member = {i: t.name for t in found for i in t.members}
+    assert by_member[0] == by_member[1] != by_member[2] == by_member[3]
+    assert "(other)" not in by_member.values()
+    words = {i: t.name for t in themes(spans) for i in t.members}
+    assert words[0] != words[1]  # TF-IDF alone cannot see it
+
+
+def test_mine_causes_refuses_an_unknown_grouping(tmp_path) -> None:
+    import pytest
+
+    from emotive import InputError
+
+    with pytest.raises(InputError, match="themes_by"):
+        mine_causes(str(tmp_path / "any.jsonl"), themes_by="topics")

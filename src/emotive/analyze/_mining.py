@@ -22,23 +22,32 @@ class CauseReport:
     emotional_turns: int = 0
     causes: list[dict[str, Any]] = field(default_factory=list)
     themes: list[dict[str, Any]] = field(default_factory=list)
+    themes_by: str = "meaning"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "emotion": self.emotion or "any",
+        return {"source": self.source, "emotion": self.emotion or "any", "themes_by": self.themes_by,
                 "conversations": self.conversations, "emotional_turns": self.emotional_turns,
                 "causes": len(self.causes), "themes": self.themes}
 
 
+THEMES_BY = ("meaning", "words")
+
+
 def mine_causes(path: str, *, emotion: str | None = None, analyzer: Analyzer | None = None,
                 clusters: int | None = None, examples: int = 3, chunk: int = 64,
+                themes_by: str = "meaning", encoder: Any = None,
                 progress: Callable[[int], None] | None = None, **read_options: Any) -> CauseReport:
     """Extract the causes of ``emotion`` (in-context label; None = any but neutral) in every
     conversation of ``path`` and group the cause spans into themes with counts and quotes.
 
-    A malformed conversation raises ``InputError`` with its line: mining needs every row.
+    ``themes_by``: ``meaning`` (sentence vectors from ``encoder``, by default the shipped
+    ``SentenceEncoder``) or ``words`` (TF-IDF). A malformed conversation raises
+    ``InputError`` with its line: mining needs every row.
     """
+    if themes_by not in THEMES_BY:
+        raise InputError(f"themes_by must be one of {', '.join(THEMES_BY)}, got {themes_by!r}")
     analyzer = analyzer or Analyzer()
-    report = CauseReport(path, emotion)
+    report = CauseReport(path, emotion, themes_by=themes_by)
     batch = []
     for row in read_conversations(path, read_options.pop("fmt", None), **read_options):
         if row.error:
@@ -49,7 +58,15 @@ def mine_causes(path: str, *, emotion: str | None = None, analyzer: Analyzer | N
             batch = []
     if batch:
         _collect(report, analyzer, batch, progress)
-    groups = themes([c["text"] for c in report.causes], clusters)
+    texts = [c["text"] for c in report.causes]
+    vectors = None
+    if themes_by == "meaning" and texts:
+        if encoder is None:
+            from emotive.models._encoder import SentenceEncoder
+
+            encoder = SentenceEncoder(threads=analyzer.model.threads)
+        vectors = encoder.encode(texts)
+    groups = themes(texts, clusters, vectors=vectors)
     report.themes = [_theme(t, report.causes, examples) for t in groups]
     return report
 

@@ -18,6 +18,8 @@ def causes_command(
         help="In-context emotion to explain: anger, disgust, fear, joy, sadness, surprise (default: all).")] = None,
     themes: Annotated[Optional[int], typer.Option(help="At most this many themes (default 12).")] = None,
     examples: Annotated[int, typer.Option(help="Example quotes per theme.")] = 3,
+    themes_by: Annotated[str, typer.Option(
+        help="Group causes by meaning (sentence vectors) or by shared words (TF-IDF).")] = "meaning",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     conversation_column: Annotated[Optional[str], typer.Option(help="Flat files: conversation column.")] = None,
     speaker_column: Annotated[str, typer.Option(help="Flat files: speaker column.")] = "speaker",
@@ -40,7 +42,7 @@ def causes_command(
     total = count_rows(input) if conversation_column is None else None
     with progress_bar("conversations", total) as advance:
         report = mine_causes(input, emotion=emotion, analyzer=analyzer, clusters=themes,
-                             examples=examples, progress=advance,
+                             examples=examples, themes_by=themes_by, progress=advance,
                              conversation_column=conversation_column, speaker_column=speaker_column,
                              text_column=text_column, turn_column=turn_column)
     if as_json:
