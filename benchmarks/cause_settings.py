@@ -18,7 +18,6 @@ The model's threshold (tuned on valid by the recipe) is kept for every setting.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -26,14 +25,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import command_line, log, machine_info, markdown_table, percentile, utc_now, write_results  # noqa: E402
+from _common import command_line, log, machine_info, markdown_table, utc_now, write_results  # noqa: E402
+from causes_accuracy import cause_model_from_args, gold_emotions, speed  # noqa: E402
 
 from emotive.analyze._causes import CauseFinder, best_span  # noqa: E402
 from emotive.datasets import reccon  # noqa: E402
-from emotive.models import OnnxModel, resolve_model  # noqa: E402
-from emotive.training._cause_data import TO7, cee_scores, pairs, span_scores  # noqa: E402
+from emotive.models import OnnxModel  # noqa: E402
+from emotive.training._cause_data import cee_scores, pairs, span_scores  # noqa: E402
 
-NAME = "emotive.conversation-minilm.v1"
 WINDOWS = (1, 2, 3, 4, 5, 6, 8, 12)
 SPAN_TOKENS = (10, 20, 30, 50, 80, 128)
 
@@ -61,22 +60,9 @@ def metrics(examples: list, keep: np.ndarray, spans: list[tuple[int, int]]) -> d
     return out
 
 
-def latency(model: OnnxModel, window: int, convs: list) -> dict[str, float]:
-    finder = CauseFinder(model, window=window)
-    times = []
-    for conv in convs[:1] + convs:  # the first is a warm-up
-        turns = conv.turns[:10]
-        emotions = [TO7.get(t.annotations["emotion"], t.annotations["emotion"]) for t in turns]
-        start = time.perf_counter()
-        finder.causes(turns, emotions)
-        times.append((time.perf_counter() - start) * 1000)
-    return {"p50_ms": round(percentile(times[1:], 50), 2), "p95_ms": round(percentile(times[1:], 95), 2)}
-
-
 def throughput(model: OnnxModel, convs: list) -> dict[str, float]:
     finder = CauseFinder(model)
-    jobs = [(c.turns, [TO7.get(t.annotations["emotion"], t.annotations["emotion"]) for t in c.turns], None)
-            for c in convs]
+    jobs = [(c.turns, gold_emotions(c.turns), None) for c in convs]
     turns = sum(len(c.turns) for c in convs)
     start = time.perf_counter()
     one = [finder.causes(*job) for job in jobs]
@@ -93,34 +79,28 @@ def throughput(model: OnnxModel, convs: list) -> dict[str, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=NAME, help="model with cause heads: name or directory")
-    ap.add_argument("--out", default=None, help="results folder (default benchmarks/results)")
-    args = ap.parse_args()
-    manifest = resolve_model(args.model)
-    model = OnnxModel(manifest, threads=2)
-    threshold = manifest.heads["cause"].thresholds[0]
+    args, manifest, model, threshold = cause_model_from_args(__doc__)
     examples = pairs("dailydialog_valid")
     log(f"scoring {len(examples)} valid pairs")
     probs, spans = score_pairs(model, examples)
     over = probs >= threshold
     distance = np.array([ex.target - ex.candidate for ex in examples])
     default_tokens = CauseFinder.__init__.__kwdefaults__["max_span_tokens"]
-    convs = [c for c in reccon.read("dailydialog_valid") if len(c.turns) >= 10]
     windows = {}
     for w in WINDOWS:
         log(f"window {w}")
         windows[w] = {**metrics(examples, over & (distance <= w), spans[default_tokens]),
                       "gold_causes_outside": round(float(np.mean([d > w for d, ex in zip(distance, examples)
                                                                   if ex.label])), 4),
-                      **latency(model, w, convs)}
+                      **speed(CauseFinder(model, window=w), "dailydialog_valid")}
     span_rows = {m: metrics(examples, over, spans[m]) for m in SPAN_TOKENS}
     log("throughput")
-    speed = throughput(model, list(reccon.read("dailydialog_valid")))
+    rate = throughput(model, list(reccon.read("dailydialog_valid")))
     payload = {"model": manifest.name, "date": utc_now(), "command": command_line(),
                "machine": machine_info(["onnxruntime"]), "threshold": threshold,
-               "default_max_span_tokens": default_tokens, "latency_conversations": len(convs),
-               "results": {"window": windows, "max_span_tokens": span_rows, "throughput": speed}}
+               "default_max_span_tokens": default_tokens,
+               "latency_conversations": [w.pop("conversations") for w in windows.values()][0],
+               "results": {"window": windows, "max_span_tokens": span_rows, "throughput": rate}}
     paths = write_results("cause_settings", payload, render(payload), args.out)
     print(paths[1].read_text())
 
