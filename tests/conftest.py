@@ -52,10 +52,15 @@ def tiny_fp32(tiny_model: Path) -> Path:
     The shipped int8 graph quantizes activations dynamically per batch, so a text's scores
     move slightly (about 0.01) with the other texts of its batch; fp32 does not.
     """
-    out = tiny_model.parent / "tiny_fp32"
+    return _fp32_twin(tiny_model, "tiny_work")
+
+
+def _fp32_twin(model: Path, work_prefix: str) -> Path:
+    """A copy of a tiny model directory whose graph is the fp32 one of its work dir."""
+    out = model.parent / f"{model.name}_fp32"
     if not out.exists():
-        shutil.copytree(tiny_model, out)
-        work = next(p for p in tiny_model.parent.iterdir() if p.name.startswith("tiny_work"))
+        shutil.copytree(model, out)
+        work = next(p for p in model.parent.iterdir() if p.name.startswith(work_prefix))
         shutil.copyfile(work / "model.fp32.onnx", out / "model.onnx")
     return out
 
@@ -84,6 +89,12 @@ def tiny_conv_model(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path,
     train(out, work_dir=tmp_path_factory.mktemp("tiny_conv_work"), data=str(data_root),
           config=Config(epochs=1, limit=6, base=str(tiny_base), checkpoint_every=1000))
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_conv_fp32(tiny_conv_model: Path) -> Path:
+    """The tiny conversation model with its fp32 graph (batch-independent scores)."""
+    return _fp32_twin(tiny_conv_model, "tiny_conv_work")
 
 
 @pytest.fixture(scope="session")
