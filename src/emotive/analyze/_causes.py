@@ -42,9 +42,9 @@ class Cause:
 WINDOW = 4  # candidates: the target turn and the 4 before it
 MAX_SPAN_TOKENS = 128  # no cap below the model's input length
 # Both chosen on RECCON-DD valid (benchmarks/cause_settings.py): against window 8, window 4
-# keeps span Pos-F1 (0.557 vs 0.559) and entailment macro-F1 (0.814 vs 0.813), misses 4.6%
+# keeps span Pos-F1 (0.573 vs 0.575) and entailment macro-F1 (0.814 vs 0.813), misses 4.6%
 # of the annotated causes (they lie further back) and cuts the p95 latency of a 10-turn
-# conversation by 30%; a 30-token span cap cost 0.016 span Pos-F1.
+# conversation by 30-50% (two runs); a 30-token span cap cost 0.016 span Pos-F1.
 
 
 class CauseFinder:
