@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+UNKNOWN_SPEAKER = "unknown"  # the speaker of a turn that names none
+
 
 @dataclass(frozen=True)
 class Utterance:

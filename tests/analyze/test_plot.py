@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from emotive._errors import InputError
 from emotive.analyze._conversation import TurnAnalysis, flow
-from emotive.analyze._plot import load_or_analyze, render_html, write_plot
+from emotive.analyze import load_or_analyze, render_html, write_plot
 from emotive.cli.plot import plot_command
 from emotive.schema import Analysis, Conversation
 

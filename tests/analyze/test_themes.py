@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from emotive.analyze._mining import mine_causes
+from emotive.analyze import mine_causes
 from emotive.analyze._themes import terms, themes
 
 SPANS = ["the refund was denied", "refund denied again", "they denied my refund", "CI is red",

@@ -45,6 +45,10 @@ class Analyzer:
                  conversation_model: str | os.PathLike[str] | None = None,
                  cause_model: str | os.PathLike[str] | None = None):
         self.model = OnnxModel(resolve_model(model), threads=threads, batch_size=batch_size)
+        self._recipe = {"model": str(self.model.manifest.path), "scheme": scheme,
+                        "threshold": threshold, "top_k": top_k, "threads": threads,
+                        "batch_size": batch_size, "conversation_model": _name(conversation_model),
+                        "cause_model": _name(cause_model)}
         self._conversation_model = conversation_model
         self._conv: OnnxModel | None = None
         self._cause_model = cause_model
@@ -55,6 +59,14 @@ class Analyzer:
         self.scheme = text_scheme(scheme).name
         self.threshold = _check_threshold(threshold)
         self.top_k = _check_top_k(top_k)
+
+    def __getstate__(self) -> dict[str, object]:
+        """An analyzer pickles as its recipe (model paths and options), not its sessions:
+        another process (a Ray worker) loads the same models again."""
+        return dict(self._recipe)
+
+    def __setstate__(self, recipe: dict[str, object]) -> None:
+        self.__init__(recipe.pop("model"), **recipe)  # type: ignore[misc, arg-type]
 
     @overload
     def analyze(self, texts: str, **options: object) -> Analysis: ...  # type: ignore[overload-overlap]
@@ -162,6 +174,7 @@ class Analyzer:
         problem = text_problem(text)
         if problem:
             raise InputError(problem)
+        text = self.model.readable(text)  # the part the model reads: bounded per-word work
         spans = units(text)
         probs = self.model.predict([text, *occluded(text, spans)]).outputs[HEAD]
         base = self._one(text, probs[0], False, get_scheme(BASE), self.threshold, None)
@@ -228,7 +241,15 @@ def text_problem(text: object) -> str | None:
         return f"expected a string, got {type(text).__name__}"
     if not text.strip():
         return "empty text"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"not valid Unicode: a lone surrogate at character {exc.start}"
     return None
+
+
+def _name(model: str | os.PathLike[str] | None) -> str | None:
+    return None if model is None else str(model)
 
 
 def _check_threshold(value: float | None) -> float | None:

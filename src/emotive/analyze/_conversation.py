@@ -24,9 +24,7 @@ import numpy as np
 
 from emotive.analyze._causes import Cause
 from emotive.analyze._context import context_input
-from emotive.schema import Analysis, Conversation
-
-UNKNOWN_SPEAKER = "unknown"
+from emotive.schema import UNKNOWN_SPEAKER, Analysis, Conversation
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from emotive._errors import InputError
+from emotive._errors import ConfigError, InputError
 from emotive.analyze._analyzer import Analyzer
-from emotive.analyze._conv_readers import read_conversations
 from emotive.analyze._themes import themes
+from emotive.io import ConvRow, open_conversations
+from emotive.runner import Job, chunk_rows, run
 
 
 @dataclass
@@ -36,33 +37,34 @@ THEMES_BY = ("meaning", "words")
 def mine_causes(path: str, *, emotion: str | None = None, analyzer: Analyzer | None = None,
                 clusters: int | None = None, examples: int = 3, chunk: int = 64,
                 themes_by: str = "meaning", encoder: Any = None,
-                progress: Callable[[int], None] | None = None, **read_options: Any) -> CauseReport:
+                progress: Callable[[int, int | None, str], None] | None = None,
+                engine: str = "local", engine_options: dict[str, Any] | None = None,
+                **read_options: Any) -> CauseReport:
     """Extract the causes of ``emotion`` (in-context label; None = any but neutral) in every
     conversation of ``path`` and group the cause spans into themes with counts and quotes.
 
     ``themes_by``: ``meaning`` (sentence vectors from ``encoder``, by default the shipped
     ``SentenceEncoder``) or ``words`` (TF-IDF). A malformed conversation raises
-    ``InputError`` with its line: mining needs every row.
+    ``InputError`` with its line: mining needs every row. The conversations go through
+    the runner (``engine="ray"`` too); the themes are grouped at the end.
     """
     if themes_by not in THEMES_BY:
         raise InputError(f"themes_by must be one of {', '.join(THEMES_BY)}, got {themes_by!r}")
     analyzer = analyzer or Analyzer()
+    check_emotion(emotion, analyzer)
     report = CauseReport(path, emotion, themes_by=themes_by)
-    batch = []
-    for row in read_conversations(path, read_options.pop("fmt", None), **read_options):
-        if row.error:
-            raise InputError(row.error, source=path, line=row.line)
-        batch.append(row.conversation)
-        if len(batch) >= chunk:
-            _collect(report, analyzer, batch, progress)
-            batch = []
-    if batch:
-        _collect(report, analyzer, batch, progress)
+    source = open_conversations(path, read_options.pop("fmt", None), **read_options)
+    job = Job("causes", CauseBatch(analyzer, path, emotion), chunk_rows(chunk), _tally)
+    result = run(source, job, sink=report.causes.extend, progress=progress, engine=engine,
+                 engine_options=engine_options)
+    report.conversations = int(result.counts.get("conversations", 0))
+    report.emotional_turns = int(result.counts.get("emotional_turns", 0))
+    report.causes = [c for c in report.causes if "text" in c]
     texts = [c["text"] for c in report.causes]
     vectors = None
     if themes_by == "meaning" and texts:
         if encoder is None:
-            from emotive.models._encoder import SentenceEncoder
+            from emotive.models import SentenceEncoder
 
             encoder = SentenceEncoder(threads=analyzer.model.threads)
         vectors = encoder.encode(texts)
@@ -71,20 +73,45 @@ def mine_causes(path: str, *, emotion: str | None = None, analyzer: Analyzer | N
     return report
 
 
-def _collect(report: CauseReport, analyzer: Analyzer, convs: list, progress) -> None:  # type: ignore[no-untyped-def]
-    for res in analyzer.analyze_conversations(convs, causes=True):
-        report.conversations += 1
-        for turn in res.turns:
-            if turn.emotion == "neutral" or (report.emotion and turn.emotion != report.emotion):
-                continue
-            report.emotional_turns += 1
-            for c in turn.causes or ():
-                if c.text.strip():
-                    report.causes.append({"conversation": res.id, "turn": turn.index,
-                                          "emotion": turn.emotion, "cause_turn": c.turn,
-                                          "text": c.text, "score": round(c.score, 4)})
-    if progress is not None:
-        progress(len(convs))
+def check_emotion(emotion: str | None, analyzer: Analyzer) -> None:
+    """Refuse an emotion that the in-context scheme does not have."""
+    if emotion is None:
+        return
+    labels = analyzer.conversation_model.manifest.heads["context7"].labels
+    if emotion not in labels:
+        choices = ", ".join(lab for lab in labels if lab != "neutral")
+        raise ConfigError(f"unknown emotion {emotion!r}; choose one of: {choices}")
+
+
+@dataclass
+class CauseBatch:
+    """The causes job's batch function: conversations in, their cause spans out (plus one
+    count record per emotional turn, so that turns without a cause are counted too)."""
+
+    analyzer: Analyzer
+    source: str
+    emotion: str | None
+
+    def __call__(self, chunk: list[ConvRow]) -> list[dict[str, Any]]:
+        for row in chunk:
+            if row.error:
+                raise InputError(row.error, source=self.source, line=row.line)
+        convs = [row.conversation for row in chunk if row.conversation is not None]
+        out: list[dict[str, Any]] = []
+        for res in self.analyzer.analyze_conversations(convs, causes=True):
+            for turn in res.turns:
+                if turn.emotion == "neutral" or (self.emotion and turn.emotion != self.emotion):
+                    continue
+                out.append({"emotional_turn": 1})
+                out += [{"conversation": res.id, "turn": turn.index, "emotion": turn.emotion,
+                         "cause_turn": c.turn, "text": c.text, "score": round(c.score, 4)}
+                        for c in turn.causes or () if c.text.strip()]
+        return out
+
+
+def _tally(chunk: list[ConvRow], records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"conversations": len(chunk),
+            "emotional_turns": sum("emotional_turn" in r for r in records)}
 
 
 def _theme(theme, causes: list[dict[str, Any]], examples: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]

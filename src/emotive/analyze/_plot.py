@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from emotive._errors import InputError, missing_extra
+from emotive._files import atomic_path
+from emotive.io import check_input, check_output
 from emotive.schema import Conversation
 
 TITLE = "emotive: emotion flow"
@@ -565,15 +567,10 @@ def write_plot(analyses: list[dict[str, Any]], path: str, *, title: str = TITLE)
 
 
 def _write_aside(path: Path, write: Callable[[Path], Any]) -> None:
-    """Write to ``.name.partial`` next to ``path``, then rename it into place."""
-    if not path.parent.is_dir():
-        raise InputError(f"no directory {str(path.parent)!r} to write into", source=str(path))
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
+    """Write through ``atomic_path``: the file appears only when complete."""
+    check_output(str(path))
+    with atomic_path(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def load_or_analyze(path: str, *, conversation_column: str | None = None,
@@ -590,6 +587,7 @@ def load_or_analyze(path: str, *, conversation_column: str | None = None,
     """
     if limit is not None and limit < 1:
         raise InputError(f"limit must be at least 1, got {limit}")
+    check_input(path)
     with tempfile.TemporaryDirectory(prefix="emotive-plot-") as tmp:
         source = _spool_stdin(tmp) if path == "-" and conversation_column is None else path
         if _is_analyzed(source, conversation_column):
@@ -655,7 +653,7 @@ def _load_analyzed(path: str, name: str, limit: int | None) -> Iterator[dict[str
 
 def _read(path: str, name: str, limit: int | None, options: dict[str, Any]) -> list[Conversation]:
     """The first ``limit`` conversations of a file; an unusable row stops with its line."""
-    from emotive.analyze._conv_readers import read_conversations
+    from emotive.io import read_conversations
 
     out: list[Conversation] = []
     for row in read_conversations(path, **options):

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from emotive._errors import ConfigError
+from emotive._files import atomic_path
 from emotive.datasets import empatheticdialogues, esconv
 from emotive.datasets._paths import corpus_dir
 from emotive.models._encoder import SentenceEncoder
@@ -122,18 +123,14 @@ def _encode_chunks(encoder: SentenceEncoder, texts: list[str], what: str, say: P
 
 def save(index: Index, folder: Path) -> None:
     """Write the index beside, then rename: an interrupted build leaves no half index."""
-    tmp = folder.with_name(folder.name + ".partial")
-    tmp.mkdir(parents=True, exist_ok=True)
-    np.savez(tmp / "index.npz", ctx=index.ctx, reply=index.reply, strategy=index.strategy,
-             reply_emotion=index.reply_emotion)
-    with (tmp / "candidates.jsonl").open("w", encoding="utf-8") as fh:
-        for c in index.candidates:
-            fh.write(json.dumps([c.reply, c.corpus, c.source, c.emotion], ensure_ascii=False) + "\n")
-    if folder.exists():
-        for p in folder.iterdir():
-            p.unlink()
-        folder.rmdir()
-    os.replace(tmp, folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder) as tmp:
+        tmp.mkdir()
+        np.savez(tmp / "index.npz", ctx=index.ctx, reply=index.reply, strategy=index.strategy,
+                 reply_emotion=index.reply_emotion)
+        with (tmp / "candidates.jsonl").open("w", encoding="utf-8") as fh:
+            for c in index.candidates:
+                fh.write(json.dumps([c.reply, c.corpus, c.source, c.emotion], ensure_ascii=False) + "\n")
 
 
 def load(folder: Path) -> Index | None:

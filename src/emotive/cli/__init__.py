@@ -36,3 +36,11 @@ def main() -> None:
     except EmotiveError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished chunks are kept; run the same command with --resume "
+                   "to continue", err=True)
+        sys.exit(130)
+    except OSError as exc:  # a full disk, a file removed under the run, ...
+        where = f" ({exc.filename})" if exc.filename else ""
+        typer.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(2)

@@ -8,7 +8,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from emotive.cli._render import print_summary, progress_bar
+from emotive._errors import InputError
+from emotive.cli._render import input_bar, print_summary
+from emotive.cli._run_options import (
+    DEFAULT_MAX_CHARS,
+    AddressOpt,
+    ConcurrencyOpt,
+    EngineOpt,
+    MaxCharsOpt,
+    ResumeOpt,
+    check_paths,
+    engine_options,
+    looks_like_path,
+)
 
 
 def analyze_command(
@@ -45,32 +57,54 @@ def analyze_command(
         help="Flat files of turns: a numeric column that orders the turns (default: file order).")] = None,
     conversation_model: Annotated[Optional[str], typer.Option(
         help="In-context model name or directory.")] = None,
+    as_text: Annotated[bool, typer.Option(
+        "--text", help="Take the arguments as texts even when one looks like a file name.")] = False,
+    resume: ResumeOpt = False,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
+    concurrency: ConcurrencyOpt = 2,
+    max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
 ) -> None:
     """Detect fine-grained emotions in texts or a file.
 
     Examples: emotive analyze "I can't believe it worked!"
     · emotive analyze reviews.csv --text-column body -o out.parquet
     """
-    from emotive.analyze import Analyzer, analyze_file
+    from emotive.analyze import Analyzer, analyze_conversation_file, analyze_file
 
+    if nested and not conversations:
+        raise InputError("--nested needs --conversations")
+    is_file = not as_text and len(inputs) == 1 and (inputs[0] == "-" or os.path.exists(inputs[0])
+                                                    or looks_like_path(inputs[0]))
+    if (conversations or resume) and not is_file:
+        raise InputError("--conversations and --resume take one file (or - for stdin)")
+    check_paths([inputs[0]] if is_file else [], output)
+    run = dict(resume=resume, engine=engine, max_chars=max_chars,
+               engine_options=engine_options(engine, address, concurrency))
     analyzer = Analyzer(model, scheme=scheme, threads=threads,
                         conversation_model=conversation_model)
     if conversations:
-        _analyze_conversations(inputs, output, analyzer, quiet, dict(
-            fmt=input_format, nested=nested, on_error=on_error, top_k=top_k,
-            text_column=text_column, conversation_column=conversation_column,
-            speaker_column=speaker_column, turn_column=turn_column))
+        summary = _run(analyze_conversation_file, inputs[0], output, analyzer, quiet, "conversations",
+                       dict(fmt=input_format, nested=nested, on_error=on_error, top_k=top_k,
+                            text_column=text_column, conversation_column=conversation_column,
+                            speaker_column=speaker_column, turn_column=turn_column, **run))
+    elif is_file:
+        summary = _run(analyze_file, inputs[0], output, analyzer, quiet, "analyzing", dict(
+            fmt=input_format, text_column=text_column, text_field=text_field, on_error=on_error,
+            top_k=top_k, threshold=threshold, explain=explain, **run))
+    else:
+        _analyze_texts(inputs, output, analyzer, scheme, top_k, threshold, explain)
         return
-    if len(inputs) == 1 and (inputs[0] == "-" or os.path.isfile(inputs[0])):
-        _analyze_file(inputs[0], output, analyzer, analyze_file, quiet, dict(
-            fmt=input_format, text_column=text_column, text_field=text_field,
-            on_error=on_error, top_k=top_k, threshold=threshold, explain=explain))
-        return
-    from emotive.analyze._writers import Writer
+    if summary.rows and not summary.analyzed:
+        raise typer.Exit(1)  # every row failed: the summary above says why
+
+
+def _analyze_texts(texts, output, analyzer, scheme, top_k, threshold, explain) -> None:  # type: ignore[no-untyped-def]
+    from emotive.io import Writer, text_layout
     from emotive.taxonomy import get_scheme
 
-    results = analyzer.analyze(inputs, top_k=top_k, threshold=threshold)
-    with Writer(output, get_scheme(scheme).labels, top_k=top_k) as writer:
+    results = analyzer.analyze(texts, top_k=top_k, threshold=threshold)
+    with Writer(output, text_layout(get_scheme(scheme).labels), top_k=top_k) as writer:
         for a in results:
             record = a.to_dict()
             if explain:
@@ -78,32 +112,11 @@ def analyze_command(
             writer.write(record)
 
 
-def _analyze_file(path, output, analyzer, run, quiet, options) -> None:  # type: ignore[no-untyped-def]
-    from emotive.analyze._readers import count_rows
-
+def _run(job, path, output, analyzer, quiet, what, options):  # type: ignore[no-untyped-def]
     if quiet:
-        run(path, output, analyzer=analyzer, **options)
-        return
-    total = count_rows(path, options["fmt"])
-    with progress_bar(f"analyzing {Path(path).name if path != '-' else 'stdin'}", total) as advance:
-        summary = run(path, output, analyzer=analyzer, progress=advance, **options)
+        return job(path, output, analyzer=analyzer, **options)
+    name = Path(path).name if path != "-" else "stdin"
+    with input_bar(f"{what} {name}") as update:
+        summary = job(path, output, analyzer=analyzer, progress=update, **options)
     print_summary(summary.to_dict())
-
-
-def _analyze_conversations(inputs, output, analyzer, quiet, options) -> None:  # type: ignore[no-untyped-def]
-    from emotive._errors import InputError
-    from emotive.analyze import analyze_conversation_file
-    from emotive.analyze._readers import count_rows
-
-    if len(inputs) != 1 or not (inputs[0] == "-" or os.path.isfile(inputs[0])):
-        raise InputError("--conversations takes one file (jsonl conversations, or a flat "
-                         "csv/tsv/jsonl/parquet of turns with --conversation-column)")
-    path = inputs[0]
-    if quiet:
-        analyze_conversation_file(path, output, analyzer=analyzer, **options)
-        return
-    total = count_rows(path, options["fmt"]) if options["conversation_column"] is None else None
-    with progress_bar("conversations", total) as advance:
-        summary = analyze_conversation_file(path, output, analyzer=analyzer, progress=advance,
-                                            **options)
-    print_summary(summary.to_dict())
+    return summary

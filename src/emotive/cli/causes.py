@@ -9,7 +9,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from emotive.cli._render import err, progress_bar
+from emotive._errors import InputError
+from emotive.cli._render import err, input_bar
+from emotive.cli._run_options import (
+    DEFAULT_MAX_CHARS,
+    AddressOpt,
+    ConcurrencyOpt,
+    EngineOpt,
+    MaxCharsOpt,
+    check_paths,
+    engine_options,
+)
 
 
 def causes_command(
@@ -29,22 +39,30 @@ def causes_command(
         help="Model with cause heads (default: the conversation model's own).")] = None,
     conversation_model: Annotated[Optional[str], typer.Option(help="In-context model.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Fine-grained model.")] = None,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
+    concurrency: ConcurrencyOpt = 2,
+    max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
 ) -> None:
     """Group the causes of an emotion across a whole file into recurring themes.
 
     Example: emotive causes tickets.jsonl --emotion anger
     """
-    from emotive.analyze import Analyzer
-    from emotive.analyze._mining import mine_causes
-    from emotive.analyze._readers import count_rows
+    from emotive.analyze import Analyzer, mine_causes
+    from emotive.analyze import check_emotion as check
 
+    check_paths([input], None)
+    if themes_by not in ("meaning", "words"):
+        raise InputError(f"--themes-by must be meaning or words, got {themes_by!r}")
     analyzer = Analyzer(model, conversation_model=conversation_model, cause_model=cause_model)
-    total = count_rows(input) if conversation_column is None else None
-    with progress_bar("conversations", total) as advance:
+    check(emotion, analyzer)
+    with input_bar("conversations") as update:
         report = mine_causes(input, emotion=emotion, analyzer=analyzer, clusters=themes,
-                             examples=examples, themes_by=themes_by, progress=advance,
+                             examples=examples, themes_by=themes_by, progress=update,
                              conversation_column=conversation_column, speaker_column=speaker_column,
-                             text_column=text_column, turn_column=turn_column)
+                             text_column=text_column, turn_column=turn_column, engine=engine,
+                             engine_options=engine_options(engine, address, concurrency),
+                             max_chars=max_chars)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -37,7 +37,10 @@ def plot_command(
     Examples: emotive plot chats.jsonl -o flow.html
     · emotive plot turns.csv --conversation-column chat_id --speaker-column author -o flow.png
     """
-    from emotive.analyze._plot import load_or_analyze, write_plot
+    from emotive.analyze import load_or_analyze, write_plot
+    from emotive.cli._run_options import check_paths
+
+    check_paths([input], output)
 
     def make_analyzer() -> Analyzer:
         from emotive.analyze import Analyzer

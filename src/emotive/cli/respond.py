@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from emotive.cli._render import err, progress_bar
+from emotive.cli._render import err, input_bar
 from emotive.cli._respond_options import (
     AssistantOpt,
     BackendOpt,
@@ -17,6 +17,7 @@ from emotive.cli._respond_options import (
     WithoutOpt,
     make_responder,
 )
+from emotive.cli._run_options import DEFAULT_MAX_CHARS, MaxCharsOpt, ResumeOpt, check_paths
 
 
 def respond_command(
@@ -35,6 +36,8 @@ def respond_command(
     speaker_column: Annotated[str, typer.Option(help="Flat files: speaker column.")] = "speaker",
     text_column: Annotated[str, typer.Option(help="Flat files: text column.")] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    resume: ResumeOpt = False,
+    max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
 ) -> None:
     """Reply to the last user turn of each conversation, guided by emotive's reading and plan.
 
@@ -43,26 +46,29 @@ def respond_command(
 
     Example: emotive respond chats.jsonl -o replies.jsonl --backend openai -O model=llama3
     """
-    from emotive.analyze._readers import count_rows
     from emotive.respond import respond_file
 
+    check_paths([input], output)
     responder = make_responder(backend, option, persona, without, fallback, assistant)
     if responder.backend.name == "retrieval" and not quiet:
         err.print("[dim]retrieval backend: the reply index is built on first use "
                   "(about 6 minutes on 2 cores) and cached[/dim]")
-    total = count_rows(input) if conversation_column is None and input != "-" else None
     options = {"responder": responder, "on_error": on_error, "conversation_column": conversation_column,
-               "speaker_column": speaker_column, "text_column": text_column}
+               "speaker_column": speaker_column, "text_column": text_column, "resume": resume,
+               "max_chars": max_chars}
     if quiet:
         respond_file(input, output, **options)
         return
-    with progress_bar("conversations", total) as advance:
-        summary = respond_file(input, output, progress=advance, **options)
+    with input_bar("conversations") as update:
+        summary = respond_file(input, output, progress=update, **options)
     table = Table(title="planned strategies", title_justify="left")
     table.add_column("strategy")
     table.add_column("replies", justify="right")
     for name, count in sorted(summary.strategies.items(), key=lambda kv: -kv[1]):
         table.add_row(name, str(count))
     err.print(table)
+    blank = f", {summary.blank} blank lines skipped" if summary.blank else ""
     err.print(f"{summary.replies} replies ({summary.flagged} safety-flagged, {summary.fallbacks} "
-              f"by the fallback backend), {summary.errors} errors")
+              f"by the fallback backend), {summary.errors} errors{blank}")
+    if summary.errors and not summary.replies:
+        raise typer.Exit(1)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from emotive._errors import ModelError
+from emotive._files import atomic_write
 
 MANIFEST = "manifest.json"
 
@@ -99,6 +100,5 @@ def write_manifest(folder: Path, content: dict[str, Any]) -> None:
     content["sha256"] = {
         rel: sha256((folder / rel).read_bytes()).hexdigest() for rel in content["files"].values()
     }
-    tmp = folder / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / MANIFEST)
+    with atomic_write(folder / MANIFEST) as fh:
+        fh.write(json.dumps(content, indent=2, ensure_ascii=False) + "\n")

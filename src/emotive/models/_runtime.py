@@ -42,6 +42,21 @@ class OnnxModel:
         self._session = None
         self._tokenizer = load_tokenizer(self.manifest.file("tokenizer"), self.manifest.max_length)
 
+    def readable(self, text: str) -> str:
+        """The start of ``text`` that the model reads (up to its last token), so per-word
+        work on a huge text costs no more than on a text of the model's length.
+
+        >>> model = OnnxModel("emotive.goemotions-minilm.v1")  # doctest: +SKIP
+        >>> len(model.readable("word " * 100_000)) < 2_000  # doctest: +SKIP
+        True
+        """
+        head = text[:self.manifest.max_length * 40]  # no token is longer than 40 characters
+        enc = self._tokenizer.encode(head)
+        spans = [end for _, end in enc.offsets if end]
+        if not enc.overflowing and len(head) == len(text):
+            return text
+        return text[:max(spans)] if spans else head
+
     @property
     def session(self):  # noqa: ANN201 - onnxruntime has no stubs
         if self._session is None:

@@ -10,15 +10,16 @@ no conversation is dropped or duplicated silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from emotive._errors import BackendError, ConfigError, InputError
-from emotive.analyze._batch import ON_ERROR
-from emotive.analyze._conv_readers import ConvRow, read_conversations
-from emotive.analyze._writers import Writer
+from emotive.io import MAX_CHARS, ConvRow, Layout, open_conversations
 from emotive.respond._responder import Responder
+from emotive.runner import Job, chunk_rows, run
+
+ON_ERROR = ("fail", "skip")
+CHUNK = 8
 
 
 @dataclass
@@ -28,59 +29,81 @@ class RespondSummary:
     flagged: int = 0
     errors: int = 0
     fallbacks: int = 0
+    blank: int = 0
+    resumed_chunks: int = 0
     strategies: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class RespondBatch:
+    """The respond job's batch function: conversations in, one reply record each out."""
+
+    responder: Responder
+    source: str
+    on_error: str = "fail"
+
+    def __call__(self, chunk: list[ConvRow]) -> list[dict[str, Any]]:
+        return [self._one(row) for row in chunk]
+
+    def _one(self, row: ConvRow) -> dict[str, Any]:
+        cid = row.conversation.id if row.conversation else row.id
+        problem = row.error
+        if row.conversation is not None:
+            try:
+                reply = self.responder.reply(row.conversation)
+            except (InputError, BackendError) as exc:
+                problem = str(exc)
+            else:
+                return _record(cid, row.line, reply)
+        if self.on_error == "fail":
+            raise InputError(f"conversation {cid!r}: {problem} (use --on-error skip to keep going)",
+                             source=self.source, line=row.line)
+        return {"conversation": cid, "line": row.line, "error": problem}
+
+
+def _record(cid: str | None, line: int, reply: Any) -> dict[str, Any]:
+    g = reply.to_dict()["guidance"]
+    return {"conversation": cid, "line": line, "reply": reply.text, "flagged": reply.flagged,
+            "backend": reply.backend, "strategy": (g["strategy"] or {}).get("strategy"),
+            "reply_emotion": (g["reply_emotion"] or {}).get("emotion"),
+            "user_emotion": (g["reading"] or {}).get("emotion7"),
+            "emotion_choice": reply.emotion_choice, "fallback": reply.fallback, "guidance": g}
+
+
+def tally_replies(chunk: list[ConvRow], records: list[dict[str, Any]]) -> dict[str, Any]:
+    strategies: dict[str, int] = {}
+    for r in records:
+        if r.get("strategy"):
+            strategies[r["strategy"]] = strategies.get(r["strategy"], 0) + 1
+    ok = [r for r in records if "error" not in r]
+    return {"replies": len(ok), "errors": len(records) - len(ok),
+            "flagged": sum(bool(r["flagged"]) for r in ok),
+            "fallbacks": sum(r["fallback"] is not None for r in ok), "strategies": strategies}
+
+
 def respond_file(path: str, output: str | None = None, *, responder: Responder | None = None,
-                 on_error: str = "fail", progress: Callable[[int], None] | None = None,
+                 on_error: str = "fail", progress: Any = None, resume: bool = False,
+                 engine: str = "local", engine_options: dict[str, Any] | None = None,
+                 chunk_size: int = CHUNK, max_chars: int = MAX_CHARS,
                  **read_options: Any) -> RespondSummary:
     """Reply to every conversation of ``path`` (JSONL conversations or a flat file of turns
-    with ``conversation_column``); write JSONL to ``output`` (stdout if None)."""
+    with ``conversation_column``); write JSONL to ``output`` (stdout if None). ``resume``
+    and ``engine`` as in ``emotive.analyze.analyze_file``."""
     if on_error not in ON_ERROR:
         raise ConfigError(f"unknown on_error {on_error!r}; choose one of: {', '.join(ON_ERROR)}")
     if output not in (None, "-") and not str(output).endswith(".jsonl"):
         raise ConfigError("respond writes JSONL (nested guidance); use -o FILE.jsonl or stdout")
     responder = responder or Responder()
-    summary = RespondSummary(source=path)
-    rows = read_conversations(path, read_options.pop("fmt", None), **read_options)
-    with Writer(output, (), fmt="jsonl") as writer:
-        for row in rows:
-            record = _one(row, responder, on_error, path)
-            writer.write(record)
-            _count(summary, record)
-            if progress is not None:
-                progress(1)
-    return summary
-
-
-def _one(row: ConvRow, responder: Responder, on_error: str, path: str) -> dict[str, Any]:
-    cid = row.conversation.id if row.conversation else row.id
-    problem = row.error
-    if row.conversation is not None:
-        try:
-            reply = responder.reply(row.conversation)
-        except (InputError, BackendError) as exc:
-            problem = str(exc)
-        else:
-            d = reply.to_dict()
-            g = d["guidance"]
-            return {"conversation": cid, "line": row.line, "reply": reply.text, "flagged": reply.flagged,
-                    "backend": reply.backend, "strategy": (g["strategy"] or {}).get("strategy"),
-                    "reply_emotion": (g["reply_emotion"] or {}).get("emotion"),
-                    "user_emotion": (g["reading"] or {}).get("emotion7"),
-                    "emotion_choice": reply.emotion_choice, "fallback": reply.fallback, "guidance": g}
-    if on_error == "fail":
-        raise InputError(f"conversation {cid!r}: {problem} (use --on-error skip to keep going)",
-                         source=path, line=row.line)
-    return {"conversation": cid, "line": row.line, "error": problem}
-
-
-def _count(summary: RespondSummary, record: dict[str, Any]) -> None:
-    if "error" in record:
-        summary.errors += 1
-        return
-    summary.replies += 1
-    summary.flagged += bool(record["flagged"])
-    summary.fallbacks += record["fallback"] is not None
-    if record["strategy"]:
-        summary.strategies[record["strategy"]] = summary.strategies.get(record["strategy"], 0) + 1
+    source = open_conversations(path, read_options.pop("fmt", None), max_chars=max_chars,
+                                **read_options)
+    job = Job("respond", RespondBatch(responder, path, on_error), chunk_rows(chunk_size),
+              tally_replies, settings={"backend": responder.backend.name, "on_error": on_error,
+                                       "chunk_size": chunk_size, "max_chars": max_chars,
+                                       **read_options})
+    result = run(source, job, output, layout=Layout((), dict), fmt="jsonl", resume=resume,
+                 engine=engine, engine_options=engine_options, progress=progress)
+    c = result.counts
+    return RespondSummary(path, replies=c.get("replies", 0), flagged=c.get("flagged", 0),
+                          errors=c.get("errors", 0), fallbacks=c.get("fallbacks", 0),
+                          blank=c.get("blank", 0), resumed_chunks=result.resumed,
+                          strategies=dict(c.get("strategies", {})))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from emotive._errors import ConfigError, missing_extra
+from emotive._files import atomic_path
 
 try:
     import torch
@@ -123,14 +124,13 @@ def copy_tokenizer(base: Path, out_dir: Path) -> None:
 
 def save_atomic(obj: Any, path: Path) -> None:
     """``torch.save`` to a side file, then rename: an interrupted save keeps the old file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def setup(cfg: Any, work_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> tuple[Path, Path, Path, Any]:
     """Seed torch, make the work dir, find the base encoder and its tokenizer."""
-    from emotive.models._tokenize import load_tokenizer
+    from emotive.models import load_tokenizer
 
     work, out = Path(work_dir), Path(out_dir)
     work.mkdir(parents=True, exist_ok=True)

@@ -5,23 +5,25 @@ Documented behaviours:
 - a JSONL line with ``text`` and no ``turns`` is a one-turn conversation (mixed files of
   single texts and conversations lose nothing);
 - a turn without a speaker gets the speaker ``unknown``;
+- blank lines are skipped and counted (``ConvRow.blank``);
 - a conversation with no turns, a turn without text, or two rows with the same turn
   number in one conversation is an error item (``ConvRow.error``) naming the line;
+- a turn's text is cut at ``max_chars`` (``ConvRow.clipped``);
 - flat rows keep file order within a conversation unless ``turn_column`` is given, and
-  conversations come out in order of first appearance. A flat file is grouped in memory.
+  conversations come out in order of first appearance. A flat file is grouped in memory;
+  nested JSONL streams (memory bounded by the longest conversation).
 """
 
 from __future__ import annotations
 
-import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from emotive._errors import InputError
-from emotive.analyze._conversation import UNKNOWN_SPEAKER
-from emotive.analyze._readers import Row, detect_format, read_rows
-from emotive.schema import Conversation, Utterance
+from emotive.io._readers import MAX_CHARS, Row, Source, check_input, clip, detect_format, load_json_line, open_rows
+from emotive.schema import UNKNOWN_SPEAKER, Conversation, Utterance
 
 
 @dataclass(frozen=True)
@@ -32,48 +34,75 @@ class ConvRow:
     conversation: Conversation | None = None
     error: str | None = None
     id: str | None = None
+    end: int = 0  # bytes (rows for parquet) consumed up to this conversation
+    blank: bool = False
+    clipped: bool = False
 
 
-def read_conversations(path: str, fmt: str | None = None, *, text_column: str = "text",
+@dataclass
+class ConversationSource:
+    """Conversations opened for streaming, with the input's size for a progress bar."""
+
+    path: str
+    rows: Iterator[ConvRow]
+    total: int | None
+    unit: str
+
+    def __iter__(self) -> Iterator[ConvRow]:
+        return self.rows
+
+
+def open_conversations(path: str, fmt: str | None = None, *, text_column: str = "text",
                        conversation_column: str | None = None, speaker_column: str = "speaker",
-                       turn_column: str | None = None) -> Iterator[ConvRow]:
+                       turn_column: str | None = None,
+                       max_chars: int = MAX_CHARS) -> ConversationSource:
     """Conversations of ``path``; nested JSONL unless ``conversation_column`` is given."""
     if conversation_column is None:
         if (detect_format(path, fmt) if fmt or path != "-" else "jsonl") != "jsonl":  # stdin: JSONL
             raise InputError("a csv/tsv/parquet file of turns needs --conversation-column "
                              "(and --speaker-column)", source=path)
-        return _nested(path)
-    rows = read_rows(path, fmt, text_column=text_column, text_field=text_column)
-    return _flat(rows, path, conversation_column, speaker_column, turn_column)
+        check_input(path)
+        total = None if path == "-" else os.path.getsize(path)
+        return ConversationSource(path, _nested(_open(path), max_chars), total, "bytes")
+    rows = open_rows(path, fmt, text_column=text_column, text_field=text_column, max_chars=max_chars)
+    return ConversationSource(path, _flat(rows, path, conversation_column, speaker_column, turn_column),
+                              rows.total, rows.unit)
 
 
-def _nested(path: str) -> Iterator[ConvRow]:
-    with open(path, "rb") if path != "-" else _stdin() as fh:
+def read_conversations(path: str, fmt: str | None = None, **options: Any) -> Iterator[ConvRow]:
+    """The conversations of ``path`` in order (see ``open_conversations``)."""
+    return open_conversations(path, fmt, **options).rows
+
+
+def _open(path: str) -> BinaryIO:
+    if path == "-":
+        import sys
+
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")  # noqa: SIM115 - closed by the generator
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", source=path) from None
+
+
+def _nested(fh: BinaryIO, max_chars: int) -> Iterator[ConvRow]:
+    end = 0
+    with fh:
         for n, raw in enumerate(fh, 1):
-            if not raw.strip():
-                yield ConvRow(n, error="blank line")
+            end += len(raw)
+            if not raw.strip() or (n == 1 and raw.strip() == b"\xef\xbb\xbf"):
+                yield ConvRow(n, end=end, blank=True)
                 continue
-            try:
-                obj = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                yield ConvRow(n, error=f"invalid UTF-8 at byte {exc.start}")
-                continue
-            except json.JSONDecodeError as exc:
-                yield ConvRow(n, error=f"malformed JSON: {exc.msg} (column {exc.colno})")
-                continue
-            yield _from_object(n, obj)
+            obj, err = load_json_line(raw, n)
+            row = ConvRow(n, error=err) if err else from_object(n, obj, max_chars)
+            yield ConvRow(row.line, row.conversation, row.error, row.id, end, clipped=row.clipped)
 
 
-def _stdin():  # type: ignore[no-untyped-def]
-    import sys
-
-    return sys.stdin.buffer
-
-
-def _from_object(n: int, obj: Any) -> ConvRow:
+def from_object(n: int, obj: Any, max_chars: int = MAX_CHARS) -> ConvRow:
+    """A conversation from one parsed JSON object ``{"id", "turns": [...]}`` (line ``n``)."""
     if not isinstance(obj, dict):
         return ConvRow(n, error=f"expected a JSON object, got {type(obj).__name__}")
-    cid = str(obj.get("id", f"line-{n}"))
+    cid = str(obj.get("id", f"line-{n}"))[:1000]
     if "turns" not in obj and "text" in obj:  # a single text: a one-turn conversation
         obj = {"turns": [{"speaker": obj.get("speaker"), "text": obj["text"]}]}
     turns = obj.get("turns")
@@ -81,32 +110,43 @@ def _from_object(n: int, obj: Any) -> ConvRow:
         return ConvRow(n, error="no 'turns' list (expected {\"id\", \"turns\": [{\"speaker\", \"text\"}]})", id=cid)
     if not turns:
         return ConvRow(n, error=f"conversation {cid!r} has no turns", id=cid)
-    utts = []
+    utts, clipped = [], False
     for k, t in enumerate(turns):
         if not isinstance(t, dict) or not isinstance(t.get("text"), str) or not t["text"].strip():
             return ConvRow(n, error=f"conversation {cid!r}, turn {k}: no text", id=cid)
-        utts.append(Utterance(t["text"], _speaker(t.get("speaker"))))
-    return ConvRow(n, Conversation(cid, tuple(utts)), id=cid)
+        text, cut = clip(t["text"], max_chars)
+        clipped |= cut
+        utts.append(Utterance(text, _speaker(t.get("speaker"))))
+    return ConvRow(n, Conversation(cid, tuple(utts)), id=cid, clipped=clipped)
 
 
 def _speaker(value: Any) -> str:
-    return UNKNOWN_SPEAKER if value is None or str(value).strip() == "" else str(value)
+    if value is None or str(value).strip() == "":
+        return UNKNOWN_SPEAKER
+    return str(value)[:200]
 
 
-def _flat(rows: Iterator[Row], path: str, conv_col: str, speaker_col: str,
+def _flat(rows: Source, path: str, conv_col: str, speaker_col: str,
           turn_col: str | None) -> Iterator[ConvRow]:
     groups: dict[str, list[Row]] = {}
+    end = 0
     for row in rows:
+        end = row.end
+        if row.blank:
+            yield ConvRow(row.line, end=end, blank=True)
+            continue
         if row.error:
-            yield ConvRow(row.line, error=row.error)
+            yield ConvRow(row.line, error=row.error, end=end)
             continue
         rec = row.record or {}
         if conv_col not in rec:
-            raise InputError(f"no column {conv_col!r} (columns: {', '.join(rec)})",
+            raise InputError(f"no column {conv_col!r} (columns: {', '.join(map(str, rec))})",
                              source=path, line=row.line)
         groups.setdefault(str(rec[conv_col]), []).append(row)
     for cid, group in groups.items():
-        yield _group(cid, group, speaker_col, turn_col)
+        conv = _group(cid, group, speaker_col, turn_col)
+        yield ConvRow(conv.line, conv.conversation, conv.error, conv.id, end,
+                      clipped=any(r.clipped for r in group))
 
 
 def _group(cid: str, group: list[Row], speaker_col: str, turn_col: str | None) -> ConvRow:
@@ -114,7 +154,7 @@ def _group(cid: str, group: list[Row], speaker_col: str, turn_col: str | None) -
     if turn_col is not None:
         try:
             keyed = [(float(r.record[turn_col]), r) for r in group]  # type: ignore[index]
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return ConvRow(first, error=f"conversation {cid!r}: missing or non-numeric "
                                         f"turn column {turn_col!r}", id=cid)
         numbers = [k for k, _ in keyed]
