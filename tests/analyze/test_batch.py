@@ -61,19 +61,28 @@ def test_truncation_is_counted(tmp_path, tiny_analyzer) -> None:
     assert s.truncated == 1 and recs[1]["truncated"] is True and "truncated" not in recs[0]
 
 
-def test_an_interrupted_run_leaves_no_half_written_file(tmp_path, tiny_analyzer) -> None:
+def test_an_interrupted_run_leaves_no_half_written_file_and_resumes(tmp_path, tiny_analyzer) -> None:
     src = tmp_path / "in.txt"
     src.write_text("a\nb\nc\nd\n")
     calls = []
 
-    def stop(n: int) -> None:
-        calls.append(n)
+    def stop(done: int, total: int | None, unit: str) -> None:
+        calls.append((done, total, unit))
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         analyze_file(str(src), str(tmp_path / "o.jsonl"), analyzer=tiny_analyzer,
                      chunk_size=2, progress=stop)
-    assert calls == [2] and sorted(p.name for p in tmp_path.iterdir()) == ["in.txt"]
+    assert calls == [(4, 8, "bytes")]  # after the first chunk: 4 of the file's 8 bytes
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".o.jsonl.emotive-run", "in.txt"]
+    with pytest.raises(InputError, match="add --resume"):
+        analyze_file(str(src), str(tmp_path / "o.jsonl"), analyzer=tiny_analyzer, chunk_size=2)
+    s = analyze_file(str(src), str(tmp_path / "o.jsonl"), analyzer=tiny_analyzer, chunk_size=2,
+                     resume=True)
+    assert (s.rows, s.analyzed, s.resumed_chunks) == (4, 4, 1)
+    analyze_file(str(src), str(tmp_path / "fresh.jsonl"), analyzer=tiny_analyzer, chunk_size=2)
+    assert (tmp_path / "o.jsonl").read_bytes() == (tmp_path / "fresh.jsonl").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.jsonl", "in.txt", "o.jsonl"]
 
 
 def test_bad_on_error_value(tmp_path, tiny_analyzer) -> None:

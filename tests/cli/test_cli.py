@@ -54,7 +54,7 @@ def test_csv_in_parquet_out(cli_env, tiny_model, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("content,args,msg", [
-    ("a\n\nc\n", [], "in.txt:2: empty text"),
+    ('{"text": "a"}\n{"text": " "}\n', ["--format", "jsonl"], "in.txt:2: empty text"),
     ("id,body\n1,x\n", ["--format", "csv"], "in.txt:1: no column 'text'"),
 ])
 def test_bad_input_exits_2_with_file_and_line(cli_env, tiny_model, tmp_path, content, args, msg):

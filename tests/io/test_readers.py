@@ -31,7 +31,7 @@ def test_csv_columns_quotes_and_bad_rows(tmp_path) -> None:
     p = tmp_path / "in.csv"
     p.write_bytes(b'id,text\n1,"hello, world"\n2,"multi\nline"\n3\n4,caf\xe9\n')
     rows = _rows(p)
-    assert rows[0] == (2, "hello, world", None) and rows[1] == (4, "multi\nline", None)
+    assert rows[0] == (2, "hello, world", None) and rows[1] == (3, "multi\nline", None)  # its first line
     assert rows[2][0] == 5 and "expected 2 cells, got 1" in rows[2][2]
     assert rows[3][0] == 6 and rows[3][2] == "invalid UTF-8"
 

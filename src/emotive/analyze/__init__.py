@@ -5,6 +5,7 @@ from __future__ import annotations
 from emotive.analyze._analyzer import Analyzer, analyze, text_problem
 from emotive.analyze._batch import Summary, TextBatch, analyze_file
 from emotive.analyze._causes import Cause, CauseFinder
+from emotive.analyze._context import WINDOW, cause_input, context_input
 from emotive.analyze._conv_batch import ConversationBatch, analyze_conversation_file
 from emotive.analyze._conversation import ConversationAnalysis, TurnAnalysis
 from emotive.analyze._explain import Trigger
@@ -12,6 +13,7 @@ from emotive.analyze._mining import CauseReport, check_emotion, mine_causes
 from emotive.analyze._plot import load_or_analyze, render_html, write_plot
 
 __all__ = ["Analyzer", "Cause", "CauseFinder", "CauseReport", "ConversationAnalysis",
-           "ConversationBatch", "Summary", "TextBatch", "Trigger", "TurnAnalysis", "analyze",
-           "analyze_conversation_file", "analyze_file", "check_emotion", "load_or_analyze",
-           "mine_causes", "render_html", "text_problem", "write_plot"]
+           "ConversationBatch", "Summary", "TextBatch", "Trigger", "TurnAnalysis", "WINDOW",
+           "analyze", "analyze_conversation_file", "analyze_file", "cause_input", "check_emotion",
+           "context_input", "load_or_analyze", "mine_causes", "render_html", "text_problem",
+           "write_plot"]

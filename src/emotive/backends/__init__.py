@@ -27,6 +27,7 @@ from emotive.backends._base import Backend, BackendOptions, GenerateOptions, Mes
 __all__ = [
     "Backend",
     "BackendOptions",
+    "GROUP",
     "GenerateOptions",
     "Message",
     "backend_class",

@@ -21,10 +21,8 @@ import numpy as np
 
 from emotive._errors import ConfigError
 from emotive._files import atomic_path
-from emotive.datasets import empatheticdialogues, esconv
-from emotive.datasets._paths import corpus_dir
-from emotive.models._encoder import SentenceEncoder
-from emotive.respond._linear import LinearHead
+from emotive.datasets import corpus_dir, empatheticdialogues, esconv
+from emotive.models import LinearHead, SentenceEncoder
 from emotive.schema import Conversation
 
 CONTEXT_TURNS = 3

@@ -69,7 +69,7 @@ class RetrievalBackend(Backend):
     @property
     def encoder(self):  # noqa: ANN201
         if self._encoder is None:
-            from emotive.models._encoder import SentenceEncoder
+            from emotive.models import SentenceEncoder
 
             self._encoder = SentenceEncoder(self.options.model, threads=self.options.threads)
         return self._encoder

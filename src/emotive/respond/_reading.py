@@ -13,10 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from emotive.analyze._analyzer import Analyzer
-from emotive.analyze._causes import Cause, CauseFinder
-from emotive.analyze._context import context_input
-from emotive.analyze._explain import Trigger
+from emotive.analyze import Analyzer, Cause, CauseFinder, Trigger, context_input
 from emotive.schema import Conversation
 from emotive.taxonomy import get_scheme
 

@@ -131,7 +131,7 @@ class Responder:
     @property
     def encoder(self):  # noqa: ANN201
         if self._encoder is None:
-            from emotive.models._encoder import SentenceEncoder
+            from emotive.models import SentenceEncoder
 
             self._encoder = SentenceEncoder()
         return self._encoder

@@ -21,8 +21,7 @@ import numpy as np
 
 from emotive._errors import ConfigError
 from emotive.datasets.peld import EMOTIONS, OCEAN
-from emotive.models._encoder import SentenceEncoder
-from emotive.respond._linear import LinearHead
+from emotive.models import LinearHead, SentenceEncoder
 from emotive.taxonomy import vad_anchors
 
 

@@ -20,10 +20,7 @@ import numpy as np
 
 from emotive._errors import ConfigError
 from emotive.datasets.esconv import STRATEGIES
-from emotive.models._encoder import SentenceEncoder
-from emotive.models._manifest import Head, Manifest
-from emotive.models._runtime import OnnxModel
-from emotive.respond._linear import LinearHead
+from emotive.models import Head, LinearHead, Manifest, OnnxModel, SentenceEncoder
 
 CONTEXT_TURNS = 4
 HISTORY_TAGGED = 6  # unknown strategies are tagged for the last 6 supporter turns (all the planner reads)

@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 
 from emotive._metrics import f1_per_label
-from emotive.analyze._causes import CauseFinder
-from emotive.analyze._context import cause_input
+from emotive.analyze import CauseFinder, cause_input
 from emotive.datasets import reccon
 
 TO7 = {"happiness": "joy", "happy": "joy", "excited": "joy", "frustrated": "anger",

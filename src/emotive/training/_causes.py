@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from emotive.models._tokenize import encode
+from emotive.models import encode
 from emotive.training._base import nn, torch
 from emotive.training._cause_data import CausePair
 

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from emotive._metrics import pearson, single_label_scores
-from emotive.analyze._context import WINDOW, context_input
+from emotive.analyze import WINDOW, context_input
 from emotive.datasets import dailydialog, emobank, empatheticdialogues, meld
-from emotive.models._runtime import OnnxModel
+from emotive.models import OnnxModel
 from emotive.training._config import TrainConfig
 
 EMOTIONS7 = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")

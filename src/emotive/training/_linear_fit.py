@@ -1,10 +1,10 @@
-"""Fitting the small linear heads (``respond._linear.LinearHead``) on frozen features."""
+"""Fitting the small linear heads (``emotive.models.LinearHead``) on frozen features."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from emotive.respond._linear import LinearHead
+from emotive.models import LinearHead
 from emotive.training._base import torch
 
 

@@ -31,9 +31,7 @@ from typing import Any
 import numpy as np
 
 from emotive.datasets import dailydialog, emobank, empatheticdialogues, meld
-from emotive.models._manifest import write_manifest
-from emotive.models._runtime import OnnxModel
-from emotive.models._tokenize import encode
+from emotive.models import OnnxModel, encode, write_manifest
 from emotive.training import _base, _card, _loop
 from emotive.training._base import torch
 from emotive.training._cause_data import evaluate, pairs

@@ -19,9 +19,7 @@ import numpy as np
 
 from emotive import _metrics
 from emotive.datasets import goemotions
-from emotive.models._manifest import write_manifest
-from emotive.models._runtime import OnnxModel
-from emotive.models._tokenize import encode
+from emotive.models import OnnxModel, encode, write_manifest
 from emotive.training import _base, _loop
 from emotive.training._base import torch
 from emotive.training._card import write_card

@@ -33,8 +33,7 @@ import numpy as np
 
 from emotive._metrics import preference_bias, single_label_scores
 from emotive.datasets import esconv, peld
-from emotive.models._encoder import SentenceEncoder
-from emotive.models._manifest import write_manifest
+from emotive.models import SentenceEncoder, write_manifest
 from emotive.respond.persona import emotion_vad, transition_features
 from emotive.respond.strategy import (
     SEEKER,
@@ -196,7 +195,7 @@ def _strategy(encoder: SentenceEncoder, out: Path, data: str | None, cfg: Config
 
 def _finetune_strategy(sets, cfg: Config, base: Path, work: Path, out: Path) -> None:  # type: ignore[no-untyped-def]
     """Fine-tune MiniLM on ``strategy_text`` inputs (ESConv train); export int8 ``strategy.onnx``."""
-    from emotive.models._tokenize import encode, load_tokenizer
+    from emotive.models import encode, load_tokenizer
 
     tok = load_tokenizer(base / "tokenizer.json", cfg.strategy_max_length)
     texts = [strategy_text(t, h) for t, h in zip(sets["train"][0], sets["train"][1])]
