@@ -5,10 +5,10 @@ import json
 
 import numpy as np
 import pytest
-from emotive.io import read_conversations
 
 from emotive import Conversation, InputError, Utterance
 from emotive.analyze import analyze_conversation_file
+from emotive.io import read_conversations
 
 
 def write_jsonl(path, objs):

@@ -16,6 +16,7 @@ def test_split() -> list:
     return list(read("test"))
 
 
+@pytest.mark.corpus("dailydialog")
 def test_test_split_counts_and_labels(test_split: list) -> None:
     assert len(test_split) == 1000
     assert sum(len(c.turns) for c in test_split) == 7740
@@ -25,6 +26,7 @@ def test_test_split_counts_and_labels(test_split: list) -> None:
     assert {u.annotations["act"] for c in test_split for u in c.turns} == set(dailydialog.ACTS)
 
 
+@pytest.mark.corpus("dailydialog")
 def test_test_uses_original_text_and_keeps_raw_label(test_split: list) -> None:
     conv = test_split[0]
     assert conv.id == "test-0"
@@ -37,6 +39,7 @@ def test_test_uses_original_text_and_keeps_raw_label(test_split: list) -> None:
     assert second.annotations["emotion"] == "surprise"
 
 
+@pytest.mark.corpus("dailydialog")
 def test_dev_is_validation_and_train_keeps_convlab_text() -> None:
     dev = list(read("dev"))
     assert len(dev) == 1000 and sum(len(c.turns) for c in dev) == 8069

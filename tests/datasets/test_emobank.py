@@ -11,6 +11,7 @@ from emotive.datasets.emobank import VadText, read
 VIEW_HEADER = '"id","V","A","D","stdV","stdA","stdD","N"\n'
 
 
+@pytest.mark.corpus("emobank")
 def test_split_sizes_and_one_record() -> None:
     rows = list(read())
     assert Counter(r.split for r in rows) == {"train": 8062, "dev": 1000, "test": 1000}
@@ -22,6 +23,7 @@ def test_split_sizes_and_one_record() -> None:
                              reader=(2.6, 3.0, 2.6), writer=(3.0, 3.2, 3.0))
 
 
+@pytest.mark.corpus("emobank")
 def test_one_split() -> None:
     dev = list(read("dev"))
     assert len(dev) == 1000 and {r.split for r in dev} == {"dev"}

@@ -17,6 +17,7 @@ def test_labels_constant() -> None:
     assert empatheticdialogues.COMMERCIAL_USE is False
 
 
+@pytest.mark.corpus("empatheticdialogues")
 def test_valid_counts_labels_and_first_conversation() -> None:
     convs = list(read("valid"))
     assert len(convs) == 2770
@@ -30,6 +31,7 @@ def test_valid_counts_labels_and_first_conversation() -> None:
     assert first.turns[0].id == "hit:3_conv:6:1"
 
 
+@pytest.mark.corpus("empatheticdialogues")
 def test_test_counts_and_dev_alias() -> None:
     convs = list(read("test"))
     assert len(convs) == 2550 and sum(len(c.turns) for c in convs) == 10986

@@ -12,12 +12,14 @@ from emotive.datasets._paths import corpus_dir
 from emotive.datasets.esconv import STRATEGIES, read
 
 
+@pytest.mark.corpus("esconv")
 def test_strategies_match_strategy_json() -> None:
     listed = json.loads((corpus_dir("esconv") / "strategy.json").read_text(encoding="utf-8"))
     assert list(STRATEGIES) == [s.strip("[]") for s in listed]
     assert len(STRATEGIES) == 8 and esconv.COMMERCIAL_USE is False
 
 
+@pytest.mark.corpus("esconv")
 def test_test_counts_labels_and_first_dialogue() -> None:
     convs = list(read("test"))
     assert len(convs) == 195
@@ -37,6 +39,7 @@ def test_test_counts_labels_and_first_dialogue() -> None:
     assert (first.turns[1].speaker, first.turns[1].id) == ("usr", "test-0:1")
 
 
+@pytest.mark.corpus("esconv")
 def test_dev_alias_counts() -> None:
     convs = list(read("dev"))
     assert len(convs) == 195 and sum(len(c.turns) for c in convs) == 5678

@@ -13,6 +13,7 @@ HEADER = ("Sr No.,Utterance,Speaker,Emotion,Sentiment,Dialogue_ID,Utterance_ID,S
           "StartTime,EndTime\n")
 
 
+@pytest.mark.corpus("meld")
 def test_test_split_counts_labels_and_first_dialogue() -> None:
     convs = list(read("test"))
     assert len(convs) == 280
@@ -29,6 +30,7 @@ def test_test_split_counts_labels_and_first_dialogue() -> None:
     assert convs[-1].id == "dia279" and len(convs[-1].turns) == 16
 
 
+@pytest.mark.corpus("meld")
 def test_dev_counts() -> None:
     convs = list(read("dev"))
     assert len(convs) == 114 and sum(len(c.turns) for c in convs) == 1109

@@ -19,6 +19,7 @@ def rows() -> list[PeldTriple]:
     return list(read())
 
 
+@pytest.mark.corpus("peld")
 def test_counts_labels_and_first_row(rows: list[PeldTriple]) -> None:
     assert len(rows) == 6510
     assert {e for r in rows for e in r.emotions} == set(peld.EMOTIONS)
@@ -33,6 +34,7 @@ def test_counts_labels_and_first_row(rows: list[PeldTriple]) -> None:
         emotions=("neutral",) * 3, sentiments=("neutral",) * 3)
 
 
+@pytest.mark.corpus("peld")
 def test_split_is_deterministic_disjoint_and_80_10_10(rows: list[PeldTriple]) -> None:
     parts = split(rows, seed=0)
     assert {k: len(v) for k, v in parts.items()} == {"train": 5208, "dev": 651, "test": 651}

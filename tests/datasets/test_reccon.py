@@ -11,6 +11,7 @@ from emotive.datasets import reccon
 from emotive.datasets.reccon import read
 
 
+@pytest.mark.corpus("reccon")
 def test_dailydialog_test_counts_labels_and_records() -> None:
     convs = {c.id: c for c in read("dailydialog_test")}
     assert len(convs) == 225
@@ -26,6 +27,7 @@ def test_dailydialog_test_counts_labels_and_records() -> None:
         "cause_spans": ["Now , you're on housework duty while I'm here !"]}
 
 
+@pytest.mark.corpus("reccon")
 def test_placeholders_dropped_with_their_spans() -> None:
     convs = {c.id: c for c in read("dailydialog_test")}
     ann = convs["tr_9911"].turns[2].annotations  # evidence [1, "b"]
@@ -33,6 +35,7 @@ def test_placeholders_dropped_with_their_spans() -> None:
     assert convs["tr_10180"].turns[0].annotations["cause_turns"] == []  # evidence ["b"]
 
 
+@pytest.mark.corpus("reccon")
 def test_other_files() -> None:
     sizes = {}
     for split in reccon.SPLITS:

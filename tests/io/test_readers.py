@@ -5,9 +5,9 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from emotive.io import detect_format, open_rows, read_rows
 
 from emotive import InputError
+from emotive.io import detect_format, open_rows, read_rows
 
 
 def _rows(path, **kw):

@@ -6,8 +6,7 @@ import pytest
 
 from emotive._errors import BackendError, InputError
 from emotive.backends import get_backend
-from emotive.respond import Responder, Steps
-from emotive.respond import respond_file
+from emotive.respond import Responder, Steps, respond_file
 from emotive.schema import Conversation, Utterance
 
 CONV = Conversation("c1", (

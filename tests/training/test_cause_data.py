@@ -5,6 +5,7 @@ import pytest
 from emotive.training._cause_data import cee_scores, pairs, span_scores, token_f1
 
 
+@pytest.mark.corpus("reccon")
 def test_reccon_pairs_on_the_real_data() -> None:
     test = pairs("dailydialog_test")
     assert len(test) == 7097 and sum(p.label for p in test) == 1767

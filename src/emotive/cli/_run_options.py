@@ -21,6 +21,8 @@ ConcurrencyOpt = Annotated[int, typer.Option(
     min=1, help="With --engine ray: how many model actors run side by side.")]
 MaxCharsOpt = Annotated[int, typer.Option(
     min=1, help="Cut a longer text at this many characters before any work (counted).")]
+ChunkOpt = Annotated[Optional[int], typer.Option(
+    min=1, help="Rows (turns, for conversations) per chunk: the unit of work kept for --resume.")]
 DEFAULT_MAX_CHARS = MAX_CHARS
 
 _FILE_LIKE = re.compile(r"\.(txt|text|csv|tsv|jsonl|ndjson|json|parquet|pq)$", re.IGNORECASE)

@@ -13,6 +13,7 @@ from emotive.cli._render import input_bar, print_summary
 from emotive.cli._run_options import (
     DEFAULT_MAX_CHARS,
     AddressOpt,
+    ChunkOpt,
     ConcurrencyOpt,
     EngineOpt,
     MaxCharsOpt,
@@ -64,6 +65,7 @@ def analyze_command(
     address: AddressOpt = None,
     concurrency: ConcurrencyOpt = 2,
     max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
+    chunk_size: ChunkOpt = None,
 ) -> None:
     """Detect fine-grained emotions in texts or a file.
 
@@ -87,11 +89,13 @@ def analyze_command(
         summary = _run(analyze_conversation_file, inputs[0], output, analyzer, quiet, "conversations",
                        dict(fmt=input_format, nested=nested, on_error=on_error, top_k=top_k,
                             text_column=text_column, conversation_column=conversation_column,
-                            speaker_column=speaker_column, turn_column=turn_column, **run))
+                            speaker_column=speaker_column, turn_column=turn_column, **run,
+                            **({"chunk_turns": chunk_size} if chunk_size else {})))
     elif is_file:
         summary = _run(analyze_file, inputs[0], output, analyzer, quiet, "analyzing", dict(
             fmt=input_format, text_column=text_column, text_field=text_field, on_error=on_error,
-            top_k=top_k, threshold=threshold, explain=explain, **run))
+            top_k=top_k, threshold=threshold, explain=explain, **run,
+            **({"chunk_size": chunk_size} if chunk_size else {})))
     else:
         _analyze_texts(inputs, output, analyzer, scheme, top_k, threshold, explain)
         return

@@ -17,6 +17,7 @@ when complete. A resumed run joins the same parts, so its output is byte-identic
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,9 +49,10 @@ class Ledger:
                     f"continue it, or delete that folder to start over", source=str(self.output))
             _check_same(self._identity(), identity, self.folder)
             return dict(self._finished())
-        self.folder.mkdir()
-        with atomic_write(self.folder / "run.json") as fh:
-            json.dump(identity, fh, indent=2, sort_keys=True)
+        with atomic_path(self.folder) as tmp:  # the folder appears with its run.json
+            tmp.mkdir()
+            (tmp / "run.json").write_text(json.dumps(identity, indent=2, sort_keys=True),
+                                          encoding="utf-8")
         return {}
 
     def _identity(self) -> dict[str, Any]:
@@ -91,11 +93,17 @@ class Ledger:
                 _join_parquet(parts, tmp, self.layout)
             else:
                 _join_text(parts, tmp, self._header())
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.discard()
 
     def discard(self) -> None:
-        """Remove the ledger and its parts."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the ledger: renamed away first (one atomic step), then deleted, so a kill
+        in the middle never leaves a torn ledger under its name."""
+        if not self.folder.exists():
+            return
+        trash = self.folder.with_name(self.folder.name + ".old")
+        shutil.rmtree(trash, ignore_errors=True)
+        os.replace(self.folder, trash)
+        shutil.rmtree(trash, ignore_errors=True)
 
     def _header(self) -> bytes:
         if self.kind != "csv":

@@ -27,8 +27,13 @@ class _Worker:
         self.process = pickle.loads(process)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        out = [pickle.dumps(self.process(pickle.loads(blob))) for blob in batch["items"]]
-        return {"index": list(batch["index"]), "records": out}
+        return {"index": list(batch["index"]), "records": [self._one(b) for b in batch["items"]]}
+
+    def _one(self, blob: bytes) -> bytes:
+        try:
+            return pickle.dumps(self.process(pickle.loads(blob)))
+        except EmotiveError as exc:  # a bad row: sent back as a value, raised by the driver
+            return pickle.dumps(exc)
 
 
 def start(options: dict[str, Any]) -> Any:
@@ -88,21 +93,19 @@ def _run_window(ray: Any, blob: bytes, window: list[tuple[int, list[Any], int, i
     for row in _rows(ds):
         index = int(row["index"])
         items, position, blanks = by_index.pop(index)
-        yield index, items, pickle.loads(row["records"]), position, blanks
+        records = pickle.loads(row["records"])
+        if isinstance(records, EmotiveError):
+            raise records
+        yield index, items, records, position, blanks
     if by_index:
         raise ConfigError(f"Ray returned no result for chunks {sorted(by_index)[:5]}")
 
 
 def _rows(ds: Any) -> Iterator[dict[str, Any]]:
-    """The dataset's rows; an emotive error raised in a worker is raised here as itself."""
+    """The dataset's rows; a failed worker becomes a ``ConfigError`` that says so."""
     try:
         yield from ds.iter_rows()
     except EmotiveError:
         raise
-    except Exception as exc:  # Ray wraps a worker's exception in its own types
-        cause: BaseException | None = exc
-        while cause is not None and not isinstance(cause, EmotiveError):
-            cause = getattr(cause, "cause", None) or cause.__cause__
-        if cause is not None:
-            raise cause from None
-        raise
+    except Exception as exc:  # Ray's own: an actor died, a node went away, ...
+        raise ConfigError(f"the Ray job failed: {type(exc).__name__}: {str(exc)[:500]}") from exc
