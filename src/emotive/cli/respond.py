@@ -17,7 +17,16 @@ from emotive.cli._respond_options import (
     WithoutOpt,
     make_responder,
 )
-from emotive.cli._run_options import DEFAULT_MAX_CHARS, MaxCharsOpt, ResumeOpt, check_paths
+from emotive.cli._run_options import (
+    DEFAULT_MAX_CHARS,
+    AddressOpt,
+    ConcurrencyOpt,
+    EngineOpt,
+    MaxCharsOpt,
+    ResumeOpt,
+    check_paths,
+    engine_options,
+)
 
 
 def respond_command(
@@ -37,6 +46,9 @@ def respond_command(
     text_column: Annotated[str, typer.Option(help="Flat files: text column.")] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     resume: ResumeOpt = False,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
+    concurrency: ConcurrencyOpt = 2,
     max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
 ) -> None:
     """Reply to the last user turn of each conversation, guided by emotive's reading and plan.
@@ -55,7 +67,8 @@ def respond_command(
                   "(about 6 minutes on 2 cores) and cached[/dim]")
     options = {"responder": responder, "on_error": on_error, "conversation_column": conversation_column,
                "speaker_column": speaker_column, "text_column": text_column, "resume": resume,
-               "max_chars": max_chars}
+               "max_chars": max_chars, "engine": engine,
+               "engine_options": engine_options(engine, address, concurrency)}
     if quiet:
         respond_file(input, output, **options)
         return

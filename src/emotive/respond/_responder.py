@@ -118,6 +118,21 @@ class Responder:
         self._analyzer, self._encoder = analyzer, encoder
         self._planner: Any = None
         self._transition: Any = None
+        self._recipe = {"backend": backend, "persona": persona, "steps": steps, "safety": safety,
+                        "fallback": fallback, "assistant": assistant, "backend_options": backend_options,
+                        "max_tokens": max_tokens, "temperature": temperature, "analyzer": analyzer}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A responder pickles as its recipe (for Ray workers): backends given by name, and
+        its analyzer as its own recipe; loaded parts are made again on the other side."""
+        recipe = dict(self._recipe)
+        if isinstance(recipe["backend"], Backend) or isinstance(recipe["fallback"], Backend):
+            raise ConfigError("a Responder built around a backend instance cannot be sent to "
+                              "another process; give the backend by name with backend_options")
+        return recipe
+
+    def __setstate__(self, recipe: dict[str, Any]) -> None:
+        self.__init__(recipe.pop("backend"), **recipe)  # type: ignore[misc]
 
     # -- the parts, loaded on first use ------------------------------------------------
     @property
