@@ -56,3 +56,47 @@ def test_file_records_get_triggers(tmp_path, tiny_analyzer) -> None:
     analyze_file(str(src), str(tmp_path / "o.jsonl"), analyzer=tiny_analyzer, explain=True)
     rec = json.loads((tmp_path / "o.jsonl").read_text())
     assert isinstance(rec["triggers"], list)
+
+
+def test_stop_words_and_punctuation_are_never_candidates() -> None:
+    from emotive.analyze._explain import candidates
+
+    text = "My day... the WORST, ugh!! 😭 and I'm done."
+    assert [text[s:e] for s, e in candidates(text)] == ["day", "WORST", "ugh", "😭", "done"]
+
+
+def test_triggers_are_deduplicated_per_word_and_label() -> None:
+    from emotive.analyze._explain import Trigger, dedupe
+
+    found = dedupe([Trigger("joy", 0, 4, "love", 0.2), Trigger("joy", 10, 14, "Love", 0.5),
+                    Trigger("love", 0, 4, "love", 0.3)])
+    assert [(t.label, t.start, t.score) for t in found] == [("joy", 10, 0.5), ("love", 0, 0.3)]
+
+
+def test_the_trigger_head_is_fitted_and_used_in_one_pass(tmp_path, tiny_model) -> None:
+    import shutil
+
+    from emotive import Analyzer
+    from emotive.training.token_states import fit_trigger_head
+
+    assert Analyzer(tiny_model).has_trigger_head  # the GoEmotions recipe's last step
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    info = fit_trigger_head(model, ["I love this so much", "this is awful and broken", "thanks a lot!"])
+    analyzer = Analyzer(model, threads=1)
+    assert analyzer.has_trigger_head and info["units"] >= 6  # love, much, awful, broken, thanks, lot
+    text = "I love this café, thanks!"
+    head = analyzer.explain(text, labels=["love", "gratitude"], top_n=5, method="head")
+    for t in head:
+        assert text[t.start:t.end] == t.text and t.text.lower() not in {"i", "this", ","}
+    assert analyzer.analyze(text).scores == Analyzer(tiny_model).analyze(text).scores  # same graph outputs
+
+
+def test_the_shipped_trigger_head_finds_the_emotion_words() -> None:
+    from emotive import Analyzer
+
+    analyzer = Analyzer()
+    assert analyzer.has_trigger_head
+    words = {t.text for t in analyzer.explain("I'm really worried the refund won't come through.")}
+    assert "worried" in words
+    assert [t.text for t in analyzer.explain("Thank you so much for the help!")][:1] == ["Thank"]

@@ -18,7 +18,7 @@ def test_recipe_writes_a_self_describing_model_dir(tiny_model) -> None:
     assert len(head.thresholds) == 28 and all(0 < t < 1 for t in head.thresholds)
     assert m.data[0]["license"] == "Apache-2.0" and m.commercial_use
     raw = json.loads((tiny_model / "manifest.json").read_text())
-    assert set(raw["sha256"]) == {"model.onnx", "tokenizer.json"}
+    assert set(raw["sha256"]) == {"model.onnx", "tokenizer.json", "triggers.npz"}
     assert {"macro_f1", "micro_f1", "macro_f1_at_0.5", "per_label_f1"} <= set(m.metrics)
 
 

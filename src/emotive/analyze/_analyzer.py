@@ -17,7 +17,7 @@ from emotive.analyze._conversation import (
     context_inputs,
     flow,
 )
-from emotive.analyze._explain import Trigger, occluded, rank, units
+from emotive.analyze._explain import Trigger, candidates, dedupe, head_drops, occluded, rank
 from emotive.models import OnnxModel, resolve_model
 from emotive.schema import Analysis, Conversation
 from emotive.taxonomy import BASE, Scheme, get_scheme, scheme_names
@@ -53,6 +53,7 @@ class Analyzer:
         self._conv: OnnxModel | None = None
         self._cause_model = cause_model
         self._causes: CauseFinder | None = None
+        self._head: tuple[np.ndarray, np.ndarray] | None = None
         head = self.model.manifest.heads[HEAD]
         self.labels = head.labels
         self.thresholds = np.asarray(head.thresholds or [0.5] * len(head.labels))
@@ -163,10 +164,13 @@ class Analyzer:
         return [flow(conv.id, turns) for conv, turns in zip(conversations, analyzed)]
 
     def explain(self, text: str, labels: Sequence[str] | None = None,
-                top_n: int = 3) -> list[Trigger]:
-        """The words that drive each predicted GoEmotions label (occlusion; ``_explain``).
+                top_n: int = 3, method: str | None = None) -> list[Trigger]:
+        """The words that drive each predicted GoEmotions label, best first, one per word
+        and label; stop words and punctuation are never triggers (``_explain``).
 
         ``labels`` defaults to the text's predicted labels other than ``neutral``.
+        ``method``: ``head`` (one forward pass; the default when the model has a trigger
+        head over its token states) or ``occlusion`` (one extra pass per word).
 
         >>> [t.text for t in Analyzer().explain("Thank you so much for the help!")][:1]  # doctest: +SKIP
         ['Thank']
@@ -174,16 +178,39 @@ class Analyzer:
         problem = text_problem(text)
         if problem:
             raise InputError(problem)
+        if method not in (None, "head", "occlusion"):
+            raise ConfigError(f"unknown method {method!r}; choose head or occlusion")
         text = self.model.readable(text)  # the part the model reads: bounded per-word work
-        spans = units(text)
-        probs = self.model.predict([text, *occluded(text, spans)]).outputs[HEAD]
-        base = self._one(text, probs[0], False, get_scheme(BASE), self.threshold, None)
+        spans = candidates(text)
+        if method == "head" or (method is None and self.has_trigger_head):
+            probs, drops = self._head_pass(text, spans)
+            masked = probs[None, :] - drops
+        else:
+            out = self.model.predict([text, *occluded(text, spans)]).outputs[HEAD]
+            probs, masked = out[0], out[1:]
+        base = self._one(text, probs, False, get_scheme(BASE), self.threshold, None)
         wanted = list(labels) if labels is not None else [x for x in base.labels if x != "neutral"]
         unknown = set(wanted) - set(self.labels)
         if unknown:
             raise InputError(f"unknown label(s) {sorted(unknown)}; the model's labels are GoEmotions'")
         index = {lab: i for i, lab in enumerate(self.labels)}
-        return rank(text, spans, probs[0], probs[1:], wanted, index, top_n) if spans else []
+        return dedupe(rank(text, spans, probs, masked, wanted, index, top_n)) if spans else []
+
+    @property
+    def has_trigger_head(self) -> bool:
+        """Whether the model has a trigger head over its token states (one-pass triggers)."""
+        return "tokens" in self.model.manifest.heads and "triggers" in self.model.manifest.files
+
+    def _head_pass(self, text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        if not self.has_trigger_head:
+            raise ModelError(f"{self.model.manifest.name} has no trigger head; use method='occlusion'")
+        if self._head is None:
+            with np.load(self.model.manifest.file("triggers")) as npz:
+                self._head = (npz["weight"], npz["bias"])
+        batch = self.model.encode([text])
+        out = self.model.forward(batch, [HEAD, "tokens"])
+        drops = head_drops(batch.encodings[0], out["tokens"][0], *self._head, spans)
+        return out[HEAD][0], drops
 
     def pipeline(self, texts: str | Sequence[str], top_k: int | None = None) -> list:
         """The transformers pipeline shape: ``[{"label": ..., "score": ...}, ...]`` per text."""

@@ -119,3 +119,27 @@ def vad_anchors_command(
     anchors = vad_anchors.derive(model, data)
     path = vad_anchors.write(anchors, Path(out) if out else vad_anchors.OUT)
     err.print(f"wrote {path} ({len(anchors['labels'])} labels)")
+
+
+@app.command("triggers")
+def triggers_command(
+    model: Annotated[str, typer.Option(help="GoEmotions model directory to add the head to.")] = "models/goemotions-minilm-v1",
+    data: Annotated[Optional[str], typer.Option(help=DATA_HELP)] = None,
+    texts: Annotated[int, typer.Option(help="GoEmotions train texts whose occlusion drops the head learns.")] = 4000,
+    alpha: Annotated[float, typer.Option(help="Ridge penalty.")] = 10.0,
+) -> None:
+    """Fit the one-pass trigger head of a GoEmotions model (also the last step of
+    ``emotive train goemotions``): occlusion drops on train texts, ridge on token states."""
+    import numpy as np
+
+    from emotive.datasets import goemotions
+
+    recipe = _recipe("token_states")
+    rows = [r.text for r in goemotions.read("train", data)]
+    pick = np.random.default_rng(0).permutation(len(rows))[:texts]
+    from emotive.cli._render import step_bar
+
+    with step_bar("occlusion targets") as update:
+        info = recipe.fit_trigger_head(model, [rows[i] for i in pick], alpha=alpha,
+                                       progress=lambda done, total: update(done, total, ""))
+    err.print(f"wrote {model}/triggers.npz: {info['units']} words of {info['texts']} texts")

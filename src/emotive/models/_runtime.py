@@ -86,12 +86,18 @@ class OnnxModel:
             batches.append((idx, pad([encs[i] for i in idx])))
         return batches
 
-    def forward(self, batch: Encoded) -> dict[str, np.ndarray]:
-        """Run the graph on one padded batch."""
-        names = list(self.manifest.heads)
-        outs = self.session.run(names, {"input_ids": batch.input_ids,
-                                        "attention_mask": batch.attention_mask})
+    def forward(self, batch: Encoded, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """Run the graph on one padded batch; ``names``: the heads to fetch (default: all but
+        the per-token ``tokens`` states, which only ``explain`` reads)."""
+        if names is None:
+            names = [n for n in self.manifest.heads if n != "tokens"]
+        outs = self.session.run(list(names), {"input_ids": batch.input_ids,
+                                              "attention_mask": batch.attention_mask})
         return dict(zip(names, outs))
+
+    def encode(self, texts: Sequence[Input]) -> Encoded:
+        """Tokenize and pad ``texts`` as one batch, in order (offsets kept)."""
+        return pad(self._tokenizer.encode_batch(list(texts)))
 
     def predict(self, texts: Sequence[Input]) -> Prediction:
         """Probabilities of every head for every text, in input order."""

@@ -23,6 +23,7 @@ from emotive.models import OnnxModel, encode, write_manifest
 from emotive.training import _base, _loop
 from emotive.training._base import torch
 from emotive.training._card import write_card
+from emotive.training.token_states import fit_trigger_head
 from emotive.training._config import TrainConfig
 
 NAME = "emotive.goemotions-minilm.v1"
@@ -41,10 +42,13 @@ class Config(TrainConfig):
     # classifier re-training after fine-tuning (not part of the resumable steps):
     refit_powers: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)  # pos_weight = (neg/pos) ** power
     refit_epochs: int = 20
+    # the one-pass trigger head (``token_states``), fitted after export:
+    trigger_texts: int = 4000  # GoEmotions train texts whose occlusion drops it learns
+    trigger_alpha: float = 10.0
 
     def steps(self) -> dict[str, Any]:
         """The settings that decide the fine-tuning steps (what a checkpoint must match)."""
-        return {k: v for k, v in asdict(self).items() if not k.startswith("refit_")}
+        return {k: v for k, v in asdict(self).items() if not k.startswith(("refit_", "trigger_"))}
 
 
 def _load(split: str, root: str | None, labels: list[str], limit: int | None):
@@ -200,6 +204,10 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
     test_probs = OnnxModel(out).predict(test_texts).outputs["goemotions"]
     manifest["metrics"] = _test_metrics(test_y, test_probs, th, labels)
     write_manifest(out, manifest)
+    texts = _load("train", data, labels, cfg.limit)[0]
+    pick = np.random.default_rng(0).permutation(len(texts))[:cfg.trigger_texts]
+    fit_trigger_head(out, [texts[i] for i in pick], alpha=cfg.trigger_alpha)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     write_card(out, manifest, NOTES)
     return manifest["metrics"]
 
