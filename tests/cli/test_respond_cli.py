@@ -17,12 +17,17 @@ def run(args, env, stdin: str | None = None):
 
 
 @pytest.fixture
-def env(tmp_path, data_root):
+def env(tmp_path):
     e = dict(os.environ)
     e["EMOTIVE_CACHE"] = str(tmp_path / "cache")
-    e["EMOTIVE_DATA"] = str(data_root)
     e["COLUMNS"] = "200"
     return e
+
+
+@pytest.fixture
+def corpus_env(env, data_root):
+    """The retrieval backend builds its index from the corpora."""
+    return {**env, "EMOTIVE_DATA": str(data_root)}
 
 
 CHATS = [
@@ -32,7 +37,8 @@ CHATS = [
 ]
 
 
-def test_respond_offline_default_end_to_end(tmp_path, env) -> None:
+def test_respond_offline_default_end_to_end(tmp_path, corpus_env) -> None:
+    env = corpus_env
     src = tmp_path / "chats.jsonl"
     src.write_text("\n".join(json.dumps(c) for c in CHATS) + "\n", encoding="utf-8")
     out = tmp_path / "replies.jsonl"
@@ -90,3 +96,21 @@ def test_chat_survives_a_down_endpoint_and_respond_reads_stdin(env) -> None:
                "-q"], env, stdin=line + "\n")
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["reply"] == "Oh no, where did you see them last?"
+
+
+def test_respond_names_unknown_speakers_and_takes_the_assistants_name(tmp_path, env) -> None:
+    src = tmp_path / "support.jsonl"
+    src.write_text(json.dumps({"id": "support-1", "turns": [
+        {"speaker": "system", "text": "You are the help desk of an airline."},
+        {"speaker": "customer", "text": "My flight got cancelled."},
+        {"speaker": "agent", "text": "I'm so sorry. Let me look into it."},
+        {"speaker": "customer", "text": "Thank you, that's a relief."}]}) + "\n", encoding="utf-8")
+    fast = ["--backend", "mock", "--without", "safety,understanding,strategy,persona", "-q"]
+    res = run(["respond", str(src), *fast], env)
+    assert res.returncode == 2 and "speaker 'customer' has no role" in res.stderr and "--assistant" in res.stderr
+    res = run(["respond", str(src), *fast, "--assistant", "agent"], env)
+    assert res.returncode == 0, res.stderr
+    row = json.loads(res.stdout)
+    messages = row["guidance"]["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[0]["content"].startswith("You are the help desk of an airline.\n\n")

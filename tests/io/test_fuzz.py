@@ -4,6 +4,9 @@ Properties:
 - a reader never raises anything but ``InputError`` (a whole-file problem: a csv header
   without the column, a flat file without the conversation column); txt and jsonl readers
   never raise at all and give one ``Row`` per line, numbered 1, 2, ...;
+- a long text is cut to exactly its first ``max_chars`` characters, however it is written
+  (raw UTF-8, JSON escapes, surrogate pairs), and a csv row broken by an unterminated
+  quote swallows none of the rows after it;
 - ``analyze_file(..., on_error="skip")`` writes exactly one record per non-blank line, in
   input order, whatever the other lines hold; the CLI does the same in a subprocess and
   never prints a traceback.
@@ -25,6 +28,9 @@ from hypothesis import strategies as st
 
 from emotive import InputError
 from emotive.io import read_conversations, read_rows
+
+pa = __import__("pytest").importorskip("pyarrow")
+pq = __import__("pyarrow.parquet").parquet
 
 EXAMPLES = int(os.environ.get("EMOTIVE_FUZZ_EXAMPLES", "60"))
 CLI_EXAMPLES = max(EXAMPLES // 6, 10)
@@ -175,6 +181,63 @@ def test_flat_conversations_raise_only_input_error(data: bytes, ordered: bool) -
             return
     for row in rows:
         assert row.blank or (row.error is None) == (row.conversation is not None)
+
+
+def _parquet_sample() -> bytes:
+    sink = pa.BufferOutputStream()
+    table = pa.table({"text": [f"row {i} é" for i in range(300)] + [None], "n": list(range(301))})
+    pq.write_table(table, sink, row_group_size=100)
+    return sink.getvalue().to_pybytes()
+
+
+PARQUET = _parquet_sample()
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, len(PARQUET) - 1), st.integers(1, 255)), max_size=8),
+       st.integers(0, len(PARQUET)))
+def test_parquet_reader_raises_only_input_error(flips: list[tuple[int, int]], keep: int) -> None:
+    data = bytearray(PARQUET)
+    for at, mask in flips:
+        data[at] ^= mask
+    with tempfile.TemporaryDirectory() as folder:
+        rows = _read_all(_write(folder, "in.parquet", bytes(data[:keep] if keep < 64 else data)))
+    assert [r.line for r in rows] == list(range(1, len(rows) + 1))
+
+
+@SETTINGS
+@given(any_text.filter(lambda t: "\n" not in t), st.integers(1, 12), st.booleans())
+def test_a_long_text_keeps_exactly_its_first_characters(text: str, max_chars: int, ascii_only: bool) -> None:
+    text = (text * 40)[:400]
+    line = json.dumps({"meta": "x" * 200, "text": text}, ensure_ascii=ascii_only)
+    with tempfile.TemporaryDirectory() as folder:
+        row = next(read_rows(_write(folder, "in.jsonl", line.encode("utf-8", "surrogatepass")),
+                             max_chars=max_chars))
+        if row.error:  # a raw surrogate is invalid UTF-8
+            assert not ascii_only and "invalid UTF-8" in row.error
+        else:
+            assert (row.text, row.clipped) == (text[:max_chars], len(text) > max_chars)
+        try:
+            raw = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return
+        row = next(read_rows(_write(folder, "in.txt", raw + b"\n"), max_chars=max_chars), None)
+    if text.strip():
+        assert (row.text, row.clipped) == (text[:max_chars], len(text) > max_chars)
+
+
+@SETTINGS
+@given(st.lists(st.text("abc xyz,\t", min_size=1, max_size=8).filter(str.strip), min_size=1,
+                max_size=8), st.data())
+def test_an_unterminated_quote_swallows_no_row(texts: list[str], data: st.DataObject) -> None:
+    lines = [f'{i},"{t}"' for i, t in enumerate(texts)]
+    broken = data.draw(st.integers(0, len(lines)))
+    lines.insert(broken, f'{broken},"never closed')
+    with tempfile.TemporaryDirectory() as folder:
+        rows = list(read_rows(_write(folder, "in.csv", ("id,text\n" + "\n".join(lines) + "\n").encode())))
+    assert [r.line for r in rows] == list(range(2, len(lines) + 2))
+    assert [r.text for r in rows if not r.error] == texts
+    assert "quote" in rows[broken].error
 
 
 # -- end to end ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ most ``max_span_tokens`` long. Span offsets are character offsets into that turn
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -76,6 +76,12 @@ class CauseFinder:
             truncated[idx] = batch.truncated
         return out, truncated
 
+    def _readable(self, turns: Sequence[Utterance]) -> list[Utterance]:
+        """Each turn cut to the part the model can read (a prefix: offsets stay valid), so
+        a huge turn costs what a long one does."""
+        return [t if len(t.text) <= 4 * 40 * self.model.manifest.max_length
+                else replace(t, text=self.model.readable(t.text)) for t in turns]
+
     def causes(self, turns: Sequence[Utterance], emotions: Sequence[str],
                targets: Sequence[int] | None = None) -> list[list[Cause]]:
         """Causes of every turn (or of the ``targets`` turns) whose emotion is not neutral
@@ -86,6 +92,8 @@ class CauseFinder:
                                                         Sequence[int] | None]]) -> list[list[list[Cause]]]:
         """``causes`` of several ``(turns, emotions, targets)`` at once: the pairs of all
         conversations share length-sorted batches, which is faster for a file."""
+        conversations = [(self._readable(turns), emotions, targets)
+                         for turns, emotions, targets in conversations]
         jobs = [(c, k, j) for c, (turns, emotions, targets) in enumerate(conversations)
                 for k in (range(len(turns)) if targets is None else targets) if emotions[k] != "neutral"
                 for j in range(max(0, k - self.window), k + 1)]

@@ -6,8 +6,11 @@ Documented behaviours:
   single texts and conversations lose nothing);
 - a turn without a speaker gets the speaker ``unknown``;
 - blank lines are skipped and counted (``ConvRow.blank``);
-- a conversation with no turns, a turn without text, or two rows with the same turn
-  number in one conversation is an error item (``ConvRow.error``) naming the line;
+- a conversation with no turns, a turn without text (or with text that is not valid
+  Unicode, a lone surrogate), a non-finite turn number, or two rows with the same turn
+  number in one conversation is an error item (``ConvRow.error``) naming the line; so is
+  a JSONL row without the conversation field (a csv/parquet file without the column is
+  an ``InputError``: the whole file is unusable);
 - a turn's text is cut at ``max_chars`` (``ConvRow.clipped``);
 - flat rows keep file order within a conversation unless ``turn_column`` is given, and
   conversations come out in order of first appearance. A flat file is grouped in memory;
@@ -16,13 +19,24 @@ Documented behaviours:
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from emotive._errors import InputError
-from emotive.io._readers import MAX_CHARS, Row, Source, check_input, clip, detect_format, load_json_line, open_rows
+from emotive.io._readers import (
+    MAX_CHARS,
+    Row,
+    Source,
+    blank_json,
+    check_input,
+    clip,
+    detect_format,
+    load_json_line,
+    open_rows,
+)
 from emotive.schema import UNKNOWN_SPEAKER, Conversation, Utterance
 
 
@@ -90,10 +104,10 @@ def _nested(fh: BinaryIO, max_chars: int) -> Iterator[ConvRow]:
     with fh:
         for n, raw in enumerate(fh, 1):
             end += len(raw)
-            if not raw.strip() or (n == 1 and raw.strip() == b"\xef\xbb\xbf"):
+            if blank_json(raw, n):
                 yield ConvRow(n, end=end, blank=True)
                 continue
-            obj, err = load_json_line(raw, n)
+            obj, err = load_json_line(raw, n, max_chars)
             row = ConvRow(n, error=err) if err else from_object(n, obj, max_chars)
             yield ConvRow(row.line, row.conversation, row.error, row.id, end, clipped=row.clipped)
 
@@ -112,12 +126,24 @@ def from_object(n: int, obj: Any, max_chars: int = MAX_CHARS) -> ConvRow:
         return ConvRow(n, error=f"conversation {cid!r} has no turns", id=cid)
     utts, clipped = [], False
     for k, t in enumerate(turns):
-        if not isinstance(t, dict) or not isinstance(t.get("text"), str) or not t["text"].strip():
-            return ConvRow(n, error=f"conversation {cid!r}, turn {k}: no text", id=cid)
+        problem = _turn_problem(t.get("text") if isinstance(t, dict) else None)
+        if problem:
+            return ConvRow(n, error=f"conversation {cid!r}, turn {k}: {problem}", id=cid)
         text, cut = clip(t["text"], max_chars)
         clipped |= cut
         utts.append(Utterance(text, _speaker(t.get("speaker"))))
     return ConvRow(n, Conversation(cid, tuple(utts)), id=cid, clipped=clipped)
+
+
+def _turn_problem(text: Any) -> str | None:
+    """Why a turn's ``text`` cannot be read, or None when it can."""
+    if not isinstance(text, str) or not text.strip():
+        return "no text"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"not valid Unicode: a lone surrogate at character {exc.start}"
+    return None
 
 
 def _speaker(value: Any) -> str:
@@ -140,6 +166,10 @@ def _flat(rows: Source, path: str, conv_col: str, speaker_col: str,
             continue
         rec = row.record or {}
         if conv_col not in rec:
+            if rows.kind == "jsonl":  # one row without the field: the others may have it
+                yield ConvRow(row.line, error=f"no field {conv_col!r} (fields: "
+                                              f"{', '.join(map(str, rec))[:200]})", end=end)
+                continue
             raise InputError(f"no column {conv_col!r} (columns: {', '.join(map(str, rec))})",
                              source=path, line=row.line)
         groups.setdefault(str(rec[conv_col]), []).append(row)
@@ -155,6 +185,8 @@ def _group(cid: str, group: list[Row], speaker_col: str, turn_col: str | None) -
         try:
             keyed = [(float(r.record[turn_col]), r) for r in group]  # type: ignore[index]
         except (KeyError, TypeError, ValueError, OverflowError):
+            keyed = []
+        if len(keyed) != len(group) or not all(math.isfinite(k) for k, _ in keyed):
             return ConvRow(first, error=f"conversation {cid!r}: missing or non-numeric "
                                         f"turn column {turn_col!r}", id=cid)
         numbers = [k for k, _ in keyed]
@@ -165,7 +197,9 @@ def _group(cid: str, group: list[Row], speaker_col: str, turn_col: str | None) -
         group = [r for _, r in sorted(keyed, key=lambda kr: kr[0])]
     utts = []
     for r in group:
-        if not isinstance(r.text, str) or not r.text.strip():
-            return ConvRow(r.line, error=f"conversation {cid!r}: turn without text", id=cid)
+        problem = _turn_problem(r.text)
+        if problem:
+            what = "without text" if problem == "no text" else f"text {problem}"
+            return ConvRow(r.line, error=f"conversation {cid!r}: turn {what}", id=cid)
         utts.append(Utterance(r.text, _speaker((r.record or {}).get(speaker_col))))
     return ConvRow(first, Conversation(cid, tuple(utts)), id=cid)

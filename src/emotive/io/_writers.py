@@ -5,7 +5,9 @@ Records are written as they come: jsonl and csv line by line, parquet in row gro
 aside (``.name.partial``) and renamed into place only when complete, so an interrupted
 write never leaves a half-written output file under the final name. JSON never holds
 ``NaN`` or ``Infinity`` (they become ``null``), and text that is not valid Unicode (a lone
-surrogate) is written escaped, never lost.
+surrogate) is written escaped, never lost. A JSON line holds no character that a line
+splitter may break on (U+0085, U+2028, U+2029 are escaped), so ``str.splitlines`` and
+JavaScript read it back whole.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
@@ -25,6 +28,7 @@ from emotive._files import atomic_path
 
 OUTPUTS = ("jsonl", "csv", "parquet")
 ROW_GROUP = 65_536
+_LINE_BREAKS = re.compile("[\u0085\u2028\u2029]")  # line ends to str.splitlines, not to JSON
 BASE_COLUMNS = (("line", "int64"), ("text", "string"), ("top", "string"), ("labels", "string"),
                 ("error", "string"), ("truncated", "bool"), ("clipped", "bool"))
 
@@ -76,10 +80,13 @@ def check_output(path: str | None) -> None:
 
 
 def dumps_record(record: dict[str, Any]) -> str:
-    """One JSON line: non-ASCII kept, NaN/Infinity as null, lone surrogates escaped.
+    """One JSON line: non-ASCII kept, NaN/Infinity as null, lone surrogates and the
+    characters that split lines (U+0085, U+2028, U+2029) escaped.
 
     >>> dumps_record({"score": float("nan"), "text": "café"})
     '{"score": null, "text": "café"}'
+    >>> dumps_record({"text": "one" + chr(0x2028) + "two"})
+    '{"text": "one\\\\u2028two"}'
     """
     try:
         line = json.dumps(record, ensure_ascii=False, allow_nan=False)
@@ -89,6 +96,8 @@ def dumps_record(record: dict[str, Any]) -> str:
         line.encode("utf-8")
     except UnicodeEncodeError:
         line = json.dumps(_finite(record), ensure_ascii=True, allow_nan=False)
+    if _LINE_BREAKS.search(line):  # in JSON they stand only inside strings: escaping keeps them
+        line = _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
     return line
 
 
