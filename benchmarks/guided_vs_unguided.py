@@ -65,12 +65,12 @@ def run(responder: Responder, convs: list[Conversation]) -> dict:
             failed += 1
             log(f"backend failed on {conv.id}: {exc}")
             continue
-        choice = reply.emotion_choice or getattr(responder.backend, "last_choice", {}).get("label")
+        choice = reply.emotion_choice or reply.metadata.get("label")
         texts.append(reply.text)
         right.append(choice == conv.annotations["emotion"])
-        cands = (reply.guidance.reading or {}).get("candidates") or []
-        if cands:
-            sem_right.append(cands[0]["label"] == conv.annotations["emotion"])
+        reading = reply.guidance.reading
+        if reading is not None and reading.candidates:
+            sem_right.append(reading.candidates[0][0] == conv.annotations["emotion"])
         if n % 50 == 0:
             log(f"{n}/{len(convs)}")
     return {"emotion_accuracy": round(float(np.mean(right)), 4) if right else None,

@@ -61,10 +61,11 @@ def replies(responder: Responder, backend, convs: list[Conversation], guided: bo
     texts, fit, situation = [], [], []
     for conv in convs:
         g = responder.guide(conv)
-        plan = g.plan() if guided else {"turns": g.turns}
-        texts.append(backend.generate(g.messages, GenerateOptions(guidance=plan)))
-        fit.append(backend.last_choice["emotion"] == (g.reply_emotion or {}).get("emotion"))
-        situation.append(backend.last_choice["label"] == conv.annotations["emotion"])
+        plan = g.plan() if guided else g.plan().unguided()
+        result = backend.generate(g.messages, GenerateOptions(plan=plan))
+        texts.append(result.text)
+        fit.append(result.metadata["emotion"] == (g.reply_emotion.emotion if g.reply_emotion else None))
+        situation.append(result.metadata["label"] == conv.annotations["emotion"])
     return {"distinct_1": distinct_n(texts, 1), "distinct_2": distinct_n(texts, 2),
             "emotion_fit": round(float(np.mean(fit)), 4), "situation_match": round(float(np.mean(situation)), 4),
             "examples": [{"context": c.turns[-1].text, "reply": r} for c, r in list(zip(convs, texts))[:5]]}

@@ -1,7 +1,8 @@
 """Typed records that flow between the layers: frozen dataclasses, no pydantic.
 
 ``Utterance`` and ``Conversation`` are inputs (dataset readers yield them too, with the
-gold annotations in ``annotations``); ``EmotionScore`` and ``Analysis`` are outputs.
+gold annotations in ``annotations``); ``EmotionScore`` and ``Analysis`` are outputs;
+``Turn`` and ``Plan`` are what the respond job hands an LLM backend (``GenerateOptions.plan``).
 """
 
 from __future__ import annotations
@@ -93,3 +94,53 @@ class Analysis:
         if self.truncated:
             out["truncated"] = True
         return out
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn as a backend sees it: ``role`` is ``user`` or ``assistant``.
+
+    >>> Turn("user", "hi").to_dict()
+    {'role': 'user', 'text': 'hi'}
+    """
+
+    role: str
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What emotive planned for the next reply, as a backend receives it.
+
+    LLM backends read the prompt in the messages instead; backends that use the plan
+    directly (the offline retrieval backend) read it here. ``user_candidates``: the user's
+    most likely EmpatheticDialogues-32 emotions, best first.
+
+    >>> Plan((Turn("user", "I passed!"),), strategy="Question").to_dict()["strategy"]
+    'Question'
+    """
+
+    turns: tuple[Turn, ...] = ()
+    strategy: str | None = None
+    reply_emotion: str | None = None
+    user_emotion: str | None = None
+    user_candidates: tuple[str, ...] = ()
+
+    def unguided(self) -> Plan:
+        """The same turns with nothing planned (the similarity-only baseline)."""
+        return Plan(self.turns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"turns": [t.to_dict() for t in self.turns], "strategy": self.strategy,
+                "reply_emotion": self.reply_emotion, "user_emotion": self.user_emotion,
+                "user_candidates": list(self.user_candidates)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+        """The inverse of :meth:`to_dict` (for plans that arrive as JSON)."""
+        turns = tuple(Turn(str(t["role"]), str(t["text"])) for t in data.get("turns") or ())
+        return cls(turns, data.get("strategy"), data.get("reply_emotion"), data.get("user_emotion"),
+                   tuple(data.get("user_candidates") or ()))

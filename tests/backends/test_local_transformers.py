@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from emotive._errors import BackendError, ConfigError
-from emotive.backends import GenerateOptions
+from emotive.backends import GenerateOptions, ResultStream
 from emotive.backends.local_transformers import TransformersBackend, prompt_text
 from emotive.backends.openai_http import OpenAIBackend
 
@@ -31,30 +31,33 @@ def test_not_a_model_directory(tmp_path: Path) -> None:
         TransformersBackend()
 
 
-def test_generate_returns_only_the_new_text(local: TransformersBackend) -> None:
-    reply = local.generate(HI, GREEDY)
+def test_generate_returns_only_the_new_text(local: TransformersBackend, tiny_lm: Path) -> None:
+    result = local.generate(HI, GREEDY)
+    reply = result.text
+    assert result.metadata["model"] == str(tiny_lm) and 0 < result.metadata["new_tokens"] <= 6
     assert reply and reply == reply.strip()
     assert "i feel sad today" not in reply  # the prompt is not echoed back
     assert len(reply.split()) <= 6  # one word per token with this tokenizer
-    assert local.generate(HI, GREEDY) == reply  # temperature 0 is greedy
+    assert local.generate(HI, GREEDY).text == reply  # temperature 0 is greedy
 
 
 def test_max_new_tokens_overrides_the_call(tiny_lm: Path) -> None:
     capped = TransformersBackend(path=tiny_lm, max_new_tokens=2)
-    assert 0 < len(capped.generate(HI, GREEDY).split()) <= 2
+    assert 0 < len(capped.generate(HI, GREEDY).text.split()) <= 2
 
 
 def test_sampling_with_temperature(local: TransformersBackend) -> None:
     import torch
 
     torch.manual_seed(1)
-    replies = {local.generate(HI, GenerateOptions(max_tokens=6, temperature=5.0)) for _ in range(4)}
+    replies = {local.generate(HI, GenerateOptions(max_tokens=6, temperature=5.0)).text for _ in range(4)}
     assert len(replies) > 1  # a hot temperature samples; greedy would repeat one reply
 
 
 def test_stream_joins_to_the_generated_reply(local: TransformersBackend) -> None:
-    pieces = list(local.stream(HI, GREEDY))
-    assert "".join(pieces) == local.generate(HI, GREEDY)
+    stream = ResultStream(local.stream(HI, GREEDY))
+    pieces = list(stream)
+    assert "".join(pieces) == local.generate(HI, GREEDY).text == stream.result.text
     assert len(pieces) > 1
 
 
@@ -94,7 +97,7 @@ def served(loopback, do, local: TransformersBackend):
     def act(handler, body) -> None:
         options = GenerateOptions(max_tokens=body["max_tokens"], temperature=body["temperature"])
         if not body.get("stream"):
-            return do.reply(local.generate(body["messages"], options))(handler, body)
+            return do.reply(local.generate(body["messages"], options).text)(handler, body)
         do.start_sse(handler)
         for piece in local.stream(body["messages"], options):
             chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
@@ -107,10 +110,10 @@ def served(loopback, do, local: TransformersBackend):
 
 
 def test_served_generate_matches_the_local_model(served: OpenAIBackend, local: TransformersBackend) -> None:
-    assert served.generate(HI, GREEDY) == local.generate(HI, GREEDY)
+    assert served.generate(HI, GREEDY).text == local.generate(HI, GREEDY).text
 
 
 def test_served_stream_matches_the_local_model(served: OpenAIBackend, local: TransformersBackend) -> None:
     pieces = list(served.stream(HI, GREEDY))
-    assert "".join(pieces) == local.generate(HI, GREEDY)
+    assert "".join(pieces) == local.generate(HI, GREEDY).text
     assert pieces == list(local.stream(HI, GREEDY))

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from emotive._errors import BackendError, ConfigError, InputError
-from emotive.backends import GenerateOptions
+from emotive.backends import GenerateOptions, ResultStream
 from emotive.backends.openai_http import OpenAIBackend, _retry_after
 
 HI = [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "I feel sad today."}]
@@ -22,7 +22,9 @@ def backend(url: str, **options: object) -> OpenAIBackend:
 
 def test_generate_returns_message_content(loopback, do) -> None:
     loopback.script(do.reply("That sounds hard."))
-    assert backend(loopback.url).generate(HI) == "That sounds hard."
+    result = backend(loopback.url).generate(HI)
+    assert result.text == "That sounds hard."
+    assert result.metadata == {"model": "tiny", "finish_reason": "stop"}
     assert loopback.requests[0].path == "/v1/chat/completions"
 
 
@@ -47,8 +49,10 @@ def test_authorization_only_when_the_key_variable_is_set(loopback, do, monkeypat
 
 def test_stream_yields_delta_pieces_until_done(loopback, do) -> None:
     loopback.script(do.sse(["That ", "sounds ", "hard."]))
-    pieces = list(backend(loopback.url).stream(HI))
+    stream = ResultStream(backend(loopback.url).stream(HI))
+    pieces = list(stream)
     assert pieces == ["That ", "sounds ", "hard."]
+    assert stream.result.text == "That sounds hard." and stream.result.metadata == {"finish_reason": "stop"}
     assert loopback.requests[0].body["stream"] is True
     assert loopback.requests[0].headers["accept"] == "text/event-stream"
 
@@ -99,7 +103,7 @@ def test_stream_retries_before_the_first_piece(loopback, do) -> None:
 
 def test_500_then_200_is_retried(loopback, do) -> None:
     loopback.script(do.json_body(500, {"error": {"message": "oops"}}), do.reply("recovered"))
-    assert backend(loopback.url, retries=2).generate(HI) == "recovered"
+    assert backend(loopback.url, retries=2).generate(HI).text == "recovered"
     assert len(loopback.requests) == 2
 
 
@@ -136,7 +140,7 @@ def test_error_body_that_is_plain_text(loopback, do) -> None:
 
 def test_429_honours_a_small_retry_after(loopback, do) -> None:
     loopback.script(do.json_body(429, {"error": {"message": "slow down"}}, {"Retry-After": "0"}), do.reply("ok"))
-    assert backend(loopback.url, backoff=5.0).generate(HI) == "ok"  # waited 0 s, not the 5 s backoff
+    assert backend(loopback.url, backoff=5.0).generate(HI).text == "ok"  # waited 0 s, not the 5 s backoff
     assert len(loopback.requests) == 2
 
 

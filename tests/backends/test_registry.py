@@ -101,7 +101,7 @@ def test_a_broken_plugin_does_not_break_the_others(plugins: Path) -> None:
         get_backend("broken")
     with pytest.raises(BackendError, match="not a subclass of emotive.backends.Backend"):
         backend_class("wrong")
-    assert get_backend("mock", replies=["fine"]).generate([]) == "fine"
+    assert get_backend("mock", replies=["fine"]).generate([]).text == "fine"
     described = {d["name"]: d for d in describe_backends()}
     assert "boom" in described["broken"]["error"] and described["broken"]["options"] == []
     assert described["mock"]["error"] is None and described["shout"]["error"] is None

@@ -32,8 +32,9 @@ def test_guided_reply_over_http(loopback, do) -> None:
 def test_streamed_reply_over_http(loopback, do) -> None:
     loopback.script(do.sse(["Emotion: lon", "ely\nReply: I'm ", "here for you."]))
     r = Responder("openai", backend_options={"base_url": loopback.url, "retries": 0})
-    guidance, pieces = r.stream(CONV)
-    assert "".join(pieces) == "I'm here for you." and guidance.strategy is not None
+    stream = r.stream(CONV)
+    assert "".join(stream) == "I'm here for you." and stream.guidance.strategy is not None
+    assert stream.reply.emotion_choice == "lonely" and stream.reply.metadata == {"finish_reason": "stop"}
 
 
 def test_faults_fail_clearly_or_fall_back(loopback, do) -> None:
@@ -46,9 +47,13 @@ def test_faults_fail_clearly_or_fall_back(loopback, do) -> None:
     out = Responder("openai", backend_options=opts, fallback=fallback).reply(CONV)
     assert out.text == "I'm listening." and out.fallback and "JSON" in out.fallback
     loopback.script(do.sse_truncated(["Emotion: sad\nReply: I'm so"]))
-    _, pieces = Responder("openai", backend_options=opts).stream(CONV)
+    stream = Responder("openai", backend_options=opts).stream(CONV)
     with pytest.raises(BackendError, match="cut off"):
-        "".join(pieces)
+        "".join(stream)
+    loopback.script(do.raw_body(503, b"overloaded"))
+    fallback = get_backend("mock", replies=["Still here."])
+    stream = Responder("openai", backend_options=opts, fallback=fallback).stream(CONV)
+    assert "".join(stream) == "Still here." and "HTTP 503" in stream.reply.fallback
 
 
 def test_cli_respond_and_chat_against_the_endpoint(loopback, do, tmp_path) -> None:
@@ -63,8 +68,17 @@ def test_cli_respond_and_chat_against_the_endpoint(loopback, do, tmp_path) -> No
     row = json.loads(res.stdout)
     assert row["reply"] == "Moving apart is hard. What do you miss most?" and row["emotion_choice"] == "lonely"
     loopback.script(do.sse(["Emotion: lonely\n", "Reply: ", "Tell me ", "more."]))
-    res = subprocess.run([*cmd, "chat", "--backend", "openai", "-O", f"base_url={loopback.url}", "-O", "retries=0"],
+    res = subprocess.run([*cmd, "chat", "--backend", "openai", "-O", f"base_url={loopback.url}", "-O", "retries=0",
+                          "--system", "You are the help desk of a bike shop."],
                          input=CONV.turns[0].text + "\n/quit\n", capture_output=True, text=True, env=env,
                          timeout=120)
     assert res.returncode == 0, res.stderr
     assert "Tell me more." in res.stdout and "plan: " in res.stdout
+    system = loopback.requests[-1].body["messages"][0]["content"]
+    assert system.startswith("You are the help desk of a bike shop.\n\n## Emotional guidance")
+    loopback.script(do.raw_body(500, b"boom"))  # --fallback answers a stream that fails at once
+    res = subprocess.run([*cmd, "chat", "--backend", "openai", "-O", f"base_url={loopback.url}", "-O", "retries=0",
+                          "--fallback", "mock", "--without", "understanding,strategy,persona"],
+                         input="hello\n/quit\n", capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "I hear you." in res.stdout and "fallback backend answered" in res.stdout

@@ -113,7 +113,7 @@ def test_conversations_per_turn_nested_and_plot(cli_env, tiny_model, tiny_conv_m
     out = run(["plot", str(nested), "-o", str(page)], cli_env)  # analyzed input: no model needed
     assert out.returncode == 0, out.stderr
     html = page.read_text()
-    assert "<svg" in html and ">A<" in html and ">B<" in html
+    assert 'class="chart"' in html and '"speaker": "A"' in html and ">A<" in html and ">B<" in html
 
 
 def test_conversations_bad_file_exits_2(cli_env, tiny_model, tiny_conv_model, tmp_path) -> None:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from emotive._errors import BackendError, ConfigError
 from emotive.backends import GenerateOptions, get_backend
 from emotive.backends import _retrieval_index as ix
 from emotive.datasets.esconv import STRATEGIES
+from emotive.schema import Plan, Turn
 
 
 @pytest.fixture
@@ -37,8 +40,9 @@ def test_reply_is_a_human_written_candidate_and_not_an_echo(backend) -> None:
     replies = {c.reply for c in index.candidates}
     first = index.candidates[0].reply
     out = backend.generate([{"role": "user", "content": first}])
-    assert out in replies and out != first
-    assert backend.last_choice["corpus"] in ix.CORPORA
+    assert out.text in replies and out.text != first
+    assert out.metadata["corpus"] in ix.CORPORA and out.metadata["strategy"] in STRATEGIES
+    assert not hasattr(backend, "last_choice")  # nothing about a call is kept on the backend
 
 
 def test_the_plan_steers_the_choice(backend) -> None:
@@ -46,9 +50,14 @@ def test_the_plan_steers_the_choice(backend) -> None:
     heavy = get_backend("retrieval", **{**backend.options.model_dump(), "strategy_weight": 10.0, "top_k": 10_000})
     heavy._index, heavy._encoder = index, backend.encoder
     messages = [{"role": "user", "content": "I feel so alone since I moved to this city."}]
-    for strategy in {STRATEGIES[int(s)] for s in index.strategy[:20]}:
-        heavy.generate(messages, GenerateOptions(guidance={"strategy": strategy}))
-        assert heavy.last_choice["strategy"] == strategy
+    strategies = sorted({STRATEGIES[int(s)] for s in index.strategy[:20]})
+    for strategy in strategies:
+        out = heavy.generate(messages, GenerateOptions(plan=Plan(strategy=strategy)))
+        assert out.metadata["strategy"] == strategy
+    plans = [Plan((Turn("user", messages[0]["content"]),), strategy=s) for s in strategies * 4]
+    with ThreadPoolExecutor(4) as pool:  # concurrent calls: each result is its own plan's
+        results = list(pool.map(lambda p: heavy.generate(messages, GenerateOptions(plan=p)), plans))
+    assert [r.metadata["strategy"] for r in results] == [p.strategy for p in plans]
 
 
 def test_errors(backend, tmp_path, tiny_respond_model, data_root) -> None:

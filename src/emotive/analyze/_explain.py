@@ -77,6 +77,10 @@ def candidates(text: str) -> list[tuple[int, int]]:
             continue
         if not any(ch.isalnum() or unicodedata.category(ch) in ("So", "Sk") for ch in word):
             continue
+        while unicodedata.category(text[s]).startswith("P"):  # "🍕," -> "🍕"
+            s += 1
+        while unicodedata.category(text[e - 1]).startswith("P"):
+            e -= 1
         out.append((s, e))
     return out
 

@@ -10,7 +10,7 @@ neither torch nor httpx. A plugin that fails to import raises ``BackendError`` w
 asked for and does not break the others.
 
 >>> backend = get_backend("mock", replies=["Hello there."])
->>> backend.generate([{"role": "user", "content": "hi"}])
+>>> backend.generate([{"role": "user", "content": "hi"}]).text
 'Hello there.'
 """
 
@@ -22,14 +22,24 @@ from typing import Any
 from pydantic.fields import FieldInfo
 
 from emotive._errors import BackendError, ConfigError
-from emotive.backends._base import Backend, BackendOptions, GenerateOptions, Message, message_dicts
+from emotive.backends._base import (
+    Backend,
+    BackendOptions,
+    GenerateOptions,
+    GenerateResult,
+    Message,
+    ResultStream,
+    message_dicts,
+)
 
 __all__ = [
     "Backend",
     "BackendOptions",
     "GROUP",
     "GenerateOptions",
+    "GenerateResult",
     "Message",
+    "ResultStream",
     "backend_class",
     "backend_names",
     "describe_backends",
@@ -90,7 +100,7 @@ def get_backend(name: str, **options: Any) -> Backend:
 
     A misspelt or invalid option raises ``ConfigError`` naming it.
 
-    >>> get_backend("mock", echo=True).generate([{"role": "user", "content": "same words"}])
+    >>> get_backend("mock", echo=True).generate([{"role": "user", "content": "same words"}]).text
     'same words'
     """
     return backend_class(name)(**options)

@@ -1,26 +1,31 @@
 """The one small interface every LLM backend implements.
 
 A backend turns chat ``messages`` (OpenAI format: ``{"role": "system"|"user"|"assistant",
-"content": str}``) into a reply, whole (``generate``) or as text pieces (``stream``). It
-declares what it can do (``can_stream``, ``needs_key``, ``key_env_var``) and takes typed
-options: a pydantic model with ``extra="forbid"``, so a misspelt option is an error, not a
-silent default.
+"content": str}``) into a reply: ``generate`` returns a ``GenerateResult`` (the text and
+what the backend wants to say about it: the model, the finish reason, the chosen
+candidate...), ``stream`` yields the text in pieces and *returns* the ``GenerateResult``
+when it ends (a generator's return value; :class:`ResultStream` collects it). Nothing
+about a call is kept on the backend, so one backend serves concurrent calls. It declares
+what it can do (``can_stream``, ``needs_key``, ``key_env_var``) and takes typed options: a
+pydantic model with ``extra="forbid"``, so a misspelt option is an error, not a silent
+default.
 
-``GenerateOptions.guidance`` carries emotive's plan (the user's emotions, causes, strategy,
-reply emotion and the conversation turns) for backends that use it directly, such as the
-offline retrieval backend; LLM backends read the prompt in ``messages`` instead.
+``GenerateOptions.plan`` carries emotive's typed plan (``emotive.schema.Plan``: the turns,
+the strategy, the reply emotion, the user's emotions) for backends that use it directly,
+such as the offline retrieval backend; LLM backends read the prompt in ``messages`` instead.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from emotive._errors import ConfigError, InputError
+from emotive.schema import Plan
 
 Message = Mapping[str, str]
 
@@ -37,8 +42,75 @@ class GenerateOptions:
 
     max_tokens: int = 256
     temperature: float = 0.7
-    guidance: Mapping[str, Any] | None = None
+    plan: Plan | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """A backend's reply: the ``text`` and ``metadata`` about it (JSON-ready values).
+
+    >>> GenerateResult("Hello.", {"model": "m"}).text
+    'Hello.'
+    >>> GenerateResult.of("a bare string from an older plugin")
+    GenerateResult(text='a bare string from an older plugin', metadata={})
+    """
+
+    text: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, value: GenerateResult | str) -> GenerateResult:
+        """``value`` as a result; a plugin's bare string becomes one with no metadata."""
+        if isinstance(value, GenerateResult):
+            return value
+        if isinstance(value, str):
+            return cls(value)
+        raise TypeError(f"a backend returned {type(value).__name__}, expected a GenerateResult or str")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ResultStream:
+    """The pieces of a streamed reply, then its ``result`` once the last piece is in.
+
+    ``result`` is what the stream returned (its text replaced by the pieces joined), or,
+    for a stream that returns nothing, the joined pieces with no metadata.
+
+    >>> def pieces():
+    ...     yield "Hel"
+    ...     yield "lo."
+    ...     return GenerateResult("", {"model": "m"})
+    >>> stream = ResultStream(pieces())
+    >>> list(stream), stream.result
+    (['Hel', 'lo.'], GenerateResult(text='Hello.', metadata={'model': 'm'}))
+    """
+
+    def __init__(self, pieces: Iterable[str]):
+        self._pieces = iter(pieces)
+        self._text: list[str] = []
+        self.result: GenerateResult | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            piece = next(self._pieces)
+        except StopIteration as stop:
+            if self.result is None:
+                returned = stop.value if isinstance(stop.value, GenerateResult) else GenerateResult("")
+                self.result = GenerateResult("".join(self._text), returned.metadata)
+            raise
+        self._text.append(piece)
+        return piece
+
+    def close(self) -> None:
+        """Stop early (a generator's ``finally`` runs: connections close, threads stop)."""
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
 
 
 class Backend(ABC):
@@ -58,12 +130,16 @@ class Backend(ABC):
                               f"accepted: {', '.join(self.Options.model_fields) or 'none'}") from None
 
     @abstractmethod
-    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> str:
+    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> GenerateResult:
         """The whole reply to ``messages``."""
 
-    def stream(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> Iterator[str]:
-        """The reply in pieces; backends that cannot stream yield it in one piece."""
-        yield self.generate(messages, options)
+    def stream(self, messages: Sequence[Message],
+               options: GenerateOptions | None = None) -> Generator[str, None, GenerateResult]:
+        """The reply in pieces, returning the whole ``GenerateResult`` at the end; backends
+        that cannot stream yield it in one piece."""
+        result = GenerateResult.of(self.generate(messages, options))
+        yield result.text
+        return result
 
 
 def message_dicts(messages: Sequence[Message]) -> list[dict[str, str]]:

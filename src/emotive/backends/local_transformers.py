@@ -5,7 +5,7 @@ the tokenizer's chat template when it has one, else a plain ``role: content`` tr
 ending in ``assistant:``. Temperature 0 decodes greedily; anything above samples.
 
 >>> backend = TransformersBackend(path="models/qwen2.5-0.5b-instruct", threads=2)  # doctest: +SKIP
->>> backend.generate([{"role": "user", "content": "hi"}])  # doctest: +SKIP
+>>> backend.generate([{"role": "user", "content": "hi"}]).text  # doctest: +SKIP
 'Hello! How can I help you today?'
 """
 
@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
 from emotive._errors import BackendError, ConfigError, ModelError, missing_extra
-from emotive.backends._base import Backend, BackendOptions, GenerateOptions, Message, message_dicts
+from emotive.backends._base import Backend, BackendOptions, GenerateOptions, GenerateResult, Message, message_dicts
 
 
 class TransformersOptions(BackendOptions):
@@ -48,10 +48,12 @@ class TransformersBackend(Backend):
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
-    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> str:
-        """Only the newly generated text, stripped.
+    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> GenerateResult:
+        """Only the newly generated text, stripped; metadata: the model directory and the
+        number of new tokens.
 
-        >>> TransformersBackend(path="models/tiny-gpt2").generate([{"role": "user", "content": "hi"}])  # doctest: +SKIP
+        >>> local = TransformersBackend(path="models/tiny-gpt2")  # doctest: +SKIP
+        >>> local.generate([{"role": "user", "content": "hi"}]).text  # doctest: +SKIP
         'hello'
         """
         model, tokenizer = self.load()
@@ -61,10 +63,13 @@ class TransformersBackend(Backend):
         except Exception as exc:
             raise self._failed(exc) from exc
         new = output[0, inputs["input_ids"].shape[1]:]
-        return str(tokenizer.decode(new, skip_special_tokens=True)).strip()
+        text = str(tokenizer.decode(new, skip_special_tokens=True)).strip()
+        return GenerateResult(text, {"model": str(self.options.path), "new_tokens": int(new.shape[0])})
 
-    def stream(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> Iterator[str]:
-        """The new text in pieces as it is generated in a background thread; joined, it equals :meth:`generate`.
+    def stream(self, messages: Sequence[Message],
+               options: GenerateOptions | None = None) -> Generator[str, None, GenerateResult]:
+        """The new text in pieces as it is generated in a background thread; joined, it equals
+        :meth:`generate`'s text.
 
         >>> "".join(TransformersBackend(path="models/tiny-gpt2").stream([]))  # doctest: +SKIP
         'hello'
@@ -94,6 +99,7 @@ class TransformersBackend(Backend):
             thread.join()
         if errors:
             raise self._failed(errors[0]) from errors[0]
+        return GenerateResult("", {"model": str(self.options.path)})
 
     def load(self) -> tuple[Any, Any]:
         """The model and tokenizer, loaded on first use (thread-safe).

@@ -4,7 +4,7 @@ Like llm's ``MockModel``, it is meant for users' own tests as much as for emotiv
 
 >>> from emotive.backends import get_backend
 >>> mock = get_backend("mock", replies=["first", "second"])
->>> mock.generate([{"role": "user", "content": "hi"}]), list(mock.stream([{"role": "user", "content": "again"}]))
+>>> mock.generate([{"role": "user", "content": "hi"}]).text, list(mock.stream([{"role": "user", "content": "again"}]))
 ('first', ['second'])
 >>> mock.calls[1].messages[0]["content"], mock.calls[1].stream
 ('again', True)
@@ -13,13 +13,13 @@ Like llm's ``MockModel``, it is meant for users' own tests as much as for emotiv
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 from pydantic import Field, model_validator
 
 from emotive._errors import BackendError
-from emotive.backends._base import Backend, BackendOptions, GenerateOptions, Message, message_dicts
+from emotive.backends._base import Backend, BackendOptions, GenerateOptions, GenerateResult, Message, message_dicts
 
 NEUTRAL_REPLY = "I hear you. Tell me more about how you feel."
 
@@ -62,30 +62,36 @@ class MockBackend(Backend):
         self._lock = threading.Lock()
         self._turn = 0
 
-    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> str:
-        """The next scripted reply, the echo of the last user message, or the neutral reply.
+    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> GenerateResult:
+        """The next scripted reply, the echo of the last user message, or the neutral reply;
+        ``metadata["call"]`` is the call's number (from 1).
 
         >>> MockBackend().generate([{"role": "user", "content": "hi"}])
-        'I hear you. Tell me more about how you feel.'
+        GenerateResult(text='I hear you. Tell me more about how you feel.', metadata={'call': 1})
         """
         return self._reply(messages, options, stream=False)
 
-    def stream(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message],
+               options: GenerateOptions | None = None) -> Generator[str, None, GenerateResult]:
         """The same reply as :meth:`generate`, in pieces of ``chunk_size`` characters.
 
         >>> list(MockBackend(replies=["abcdefghij"], chunk_size=4).stream([]))
         ['abcd', 'efgh', 'ij']
         """
-        reply = self._reply(messages, options, stream=True)
+        result = self._reply(messages, options, stream=True)
         size = self.options.chunk_size
-        for start in range(0, len(reply), size):
-            yield reply[start:start + size]
+        for start in range(0, len(result.text), size):
+            yield result.text[start:start + size]
+        return result
 
-    def _reply(self, messages: Sequence[Message], options: GenerateOptions | None, stream: bool) -> str:
+    def _reply(self, messages: Sequence[Message], options: GenerateOptions | None, stream: bool) -> GenerateResult:
         given = message_dicts(messages)
         with self._lock:
             self.calls.append(MockCall(given, options or GenerateOptions(), stream))
             turn, self._turn = self._turn, self._turn + 1
+        return GenerateResult(self._script(given, turn), {"call": turn + 1})
+
+    def _script(self, given: list[dict[str, str]], turn: int) -> str:
         if self.options.echo:
             return next((m["content"] for m in reversed(given) if m["role"] == "user"), "")
         replies = self.options.replies

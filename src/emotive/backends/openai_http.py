@@ -7,7 +7,7 @@ backoff (other 4xx never are). Every failure is a ``BackendError`` saying what h
 the URL and the fix.
 
 >>> backend = OpenAIBackend(base_url="http://localhost:8000/v1", model="qwen2.5-0.5b-instruct")
->>> backend.generate([{"role": "user", "content": "hi"}])  # doctest: +SKIP
+>>> backend.generate([{"role": "user", "content": "hi"}]).text  # doctest: +SKIP
 'Hello! How can I help you today?'
 """
 
@@ -17,13 +17,13 @@ import email.utils
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field, field_validator
 
 from emotive._errors import BackendError
-from emotive.backends._base import Backend, BackendOptions, GenerateOptions, Message, message_dicts
+from emotive.backends._base import Backend, BackendOptions, GenerateOptions, GenerateResult, Message, message_dicts
 
 if TYPE_CHECKING:
     import httpx
@@ -94,18 +94,23 @@ class OpenAIBackend(Backend):
         self.url = f"{self.options.base_url}/chat/completions"
         self._client: httpx.Client | None = None
 
-    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> str:
-        """The reply's ``choices[0].message.content``.
+    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> GenerateResult:
+        """The reply's ``choices[0].message.content``; metadata: the server's ``model``,
+        ``finish_reason`` and ``usage`` (when it sends them).
 
-        >>> OpenAIBackend().generate([{"role": "user", "content": "hi"}])  # doctest: +SKIP
+        >>> OpenAIBackend().generate([{"role": "user", "content": "hi"}]).text  # doctest: +SKIP
         'Hello! How can I help you today?'
         """
         body = self._body(messages, options, stream=False)
         raw = self._retrying(lambda: self._fetch(body))
-        return _reply_text(_parse_json(raw, self.url), self.url)
+        data = _parse_json(raw, self.url)
+        text = _reply_text(data, self.url)
+        return GenerateResult(text, _metadata(data, data["choices"][0].get("finish_reason")))
 
-    def stream(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> Iterator[str]:
-        """The reply's ``delta.content`` pieces as they arrive; a stream cut short raises ``BackendError``.
+    def stream(self, messages: Sequence[Message],
+               options: GenerateOptions | None = None) -> Generator[str, None, GenerateResult]:
+        """The reply's ``delta.content`` pieces as they arrive, returning the whole result
+        (metadata as :meth:`generate`'s); a stream cut short raises ``BackendError``.
 
         >>> "".join(OpenAIBackend().stream([{"role": "user", "content": "hi"}]))  # doctest: +SKIP
         'Hello! How can I help you today?'
@@ -114,7 +119,7 @@ class OpenAIBackend(Backend):
         started = time.monotonic()
         response = self._retrying(lambda: self._open(body))
         try:
-            yield from self._pieces(response, started)
+            return (yield from self._pieces(response, started))
         finally:
             response.close()
 
@@ -209,15 +214,16 @@ class OpenAIBackend(Backend):
 
     # -- streaming ---------------------------------------------------------------------
 
-    def _pieces(self, response: httpx.Response, started: float) -> Iterator[str]:
+    def _pieces(self, response: httpx.Response, started: float) -> Generator[str, None, GenerateResult]:
         import httpx
 
-        chars, finished = 0, False
+        chars, finished, last = 0, None, {}  # type: tuple[int, str | None, Any]
         try:
             for data in _sse_data(response, started + self.options.deadline):
                 if data == "[DONE]":
-                    return
-                piece, finish = _delta(_parse_json(data, self.url), self.url)
+                    return GenerateResult("", _metadata(last, finished))
+                last = _parse_json(data, self.url)
+                piece, finish = _delta(last, self.url)
                 finished = finished or finish
                 if piece:
                     chars += len(piece)
@@ -231,6 +237,7 @@ class OpenAIBackend(Backend):
             raise BackendError(self._cut_off_message(chars, f"{type(exc).__name__}: {exc}")) from exc
         if not finished:
             raise BackendError(self._cut_off_message(chars, "the connection closed"))
+        return GenerateResult("", _metadata(last, finished))
 
     # -- messages ----------------------------------------------------------------------
 
@@ -294,8 +301,15 @@ def _sse_data(response: httpx.Response, deadline: float) -> Iterator[str]:
         yield buffer[5:].strip()
 
 
-def _delta(chunk: Any, url: str) -> tuple[str, bool]:
-    """The text of one stream chunk and whether it carries a finish_reason."""
+def _metadata(data: Any, finish_reason: Any) -> dict[str, Any]:
+    """What a reply says about itself: the model, the finish reason, the token usage."""
+    data = data if isinstance(data, dict) else {}
+    out = {"model": data.get("model"), "finish_reason": finish_reason, "usage": data.get("usage")}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _delta(chunk: Any, url: str) -> tuple[str, str | None]:
+    """The text of one stream chunk and its finish_reason (None when it has none)."""
     if isinstance(chunk, dict) and "error" in chunk:
         raise BackendError(f"{url} sent an error mid-stream: {_error_text(chunk)}")
     choices = chunk.get("choices") if isinstance(chunk, dict) else None
@@ -303,13 +317,14 @@ def _delta(chunk: Any, url: str) -> tuple[str, bool]:
         raise BackendError(f"{url} sent a stream chunk without choices: {_snippet(chunk)}; "
                            "is base_url an OpenAI-compatible chat endpoint?")
     if not choices:  # e.g. the usage chunk of stream_options.include_usage
-        return "", False
+        return "", None
     choice = choices[0] if isinstance(choices[0], dict) else {}
     delta = choice.get("delta")
     content = delta.get("content") if isinstance(delta, dict) else None
     if content is not None and not isinstance(content, str):
         raise BackendError(f"{url} sent a stream chunk whose delta.content is not text: {_snippet(chunk)}")
-    return content or "", choice.get("finish_reason") is not None
+    finish = choice.get("finish_reason")
+    return content or "", None if finish is None else str(finish)
 
 
 def _reply_text(data: Any, url: str) -> str:

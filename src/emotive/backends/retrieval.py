@@ -3,10 +3,12 @@
 It answers with a human-written listener reply from EmpatheticDialogues or ESConv whose
 context is most similar to the conversation's (the respond model's sentence encoder), then
 prefers, among the ``top_k`` most similar, the reply whose strategy and emotion match the
-plan in ``GenerateOptions.guidance`` (``strategy``, ``reply_emotion``), and a reply from a
+plan in ``GenerateOptions.plan`` (``strategy``, ``reply_emotion``), and a reply from a
 conversation labelled with the user's most likely emotion (``user_candidates[0]``). Without
-guidance it uses similarity alone. The index is built from the local corpora on first use (a few
-minutes) and cached; the corpora are CC BY-NC 4.0, so the replies are non-commercial.
+a plan it uses similarity alone. The result's metadata says which candidate it chose (its
+corpus and turn id, similarity, strategy, emotion and the conversation's label). The index
+is built from the local corpora on first use (a few minutes) and cached; the corpora are
+CC BY-NC 4.0, so the replies are non-commercial.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from pydantic import Field, field_validator
 
 from emotive._errors import BackendError
 from emotive.backends import _retrieval_index as ix
-from emotive.backends._base import Backend, BackendOptions, GenerateOptions, Message
+from emotive.backends._base import Backend, BackendOptions, GenerateOptions, GenerateResult, Message
 from emotive.datasets.esconv import STRATEGIES
+from emotive.schema import Plan
 
 
 class RetrievalOptions(BackendOptions):
@@ -51,7 +54,7 @@ class RetrievalOptions(BackendOptions):
 class RetrievalBackend(Backend):
     """Picks a human-written reply (see the module docstring).
 
-    >>> RetrievalBackend(limit=50).generate([{"role": "user", "content": "I failed my exam."}])  # doctest: +SKIP
+    >>> RetrievalBackend(limit=50).generate([{"role": "user", "content": "I failed my exam."}]).text  # doctest: +SKIP
     "Oh no, I'm sorry. Do you get to retake it?"
     """
 
@@ -64,7 +67,6 @@ class RetrievalBackend(Backend):
         super().__init__(**options)
         self._index: ix.Index | None = None
         self._encoder: Any = None
-        self.last_choice: dict[str, Any] = {}
 
     @property
     def encoder(self):  # noqa: ANN201
@@ -94,9 +96,11 @@ class RetrievalBackend(Backend):
         self._index = index
         return index
 
-    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> str:
-        guidance = dict((options.guidance if options else None) or {})
-        turns = [t["text"] for t in guidance.get("turns", [])] or _turns_from(messages)
+    def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> GenerateResult:
+        """The chosen reply; metadata: ``source`` (the turn id), ``corpus``, ``similarity``,
+        ``strategy`` and ``emotion`` of the reply, ``label`` (its conversation's emotion)."""
+        plan = (options.plan if options else None) or Plan()
+        turns = [t.text for t in plan.turns] or _turns_from(messages)
         if not turns:
             raise BackendError("the retrieval backend needs at least one user message")
         index = self.prepare()
@@ -105,29 +109,29 @@ class RetrievalBackend(Backend):
         sim = w * (index.ctx @ q) + (1 - w) * (index.reply @ q)
         k = min(self.options.top_k, len(sim))
         top = np.argpartition(-sim, k - 1)[:k]
-        score = sim[top] + self._bonus(index, top, guidance)
+        score = sim[top] + self._bonus(index, top, plan)
         seen = {t.strip() for t in turns}
         order = [i for i in top[np.argsort(-score)] if index.candidates[i].reply.strip() not in seen]
         best = int(order[0] if order else top[int(np.argmax(score))])
         c = index.candidates[best]
-        self.last_choice = {"source": c.source, "corpus": c.corpus, "similarity": round(float(sim[best]), 4),
-                            "strategy": STRATEGIES[int(index.strategy[best])],
-                            "emotion": ix.EMOTIONS7[int(index.reply_emotion[best])], "label": c.emotion}
-        return c.reply
+        return GenerateResult(c.reply, {
+            "source": c.source, "corpus": c.corpus, "similarity": round(float(sim[best]), 4),
+            "strategy": STRATEGIES[int(index.strategy[best])],
+            "emotion": ix.EMOTIONS7[int(index.reply_emotion[best])], "label": c.emotion})
 
     def rank(self, context: Sequence[str], replies: Sequence[str]) -> np.ndarray:
         """Similarity of each reply to the context (the P@1,100 protocol's scorer)."""
         q = self.encoder.encode([ix.context_text(list(context))])[0]
         return self.encoder.encode(list(replies)) @ q
 
-    def _bonus(self, index: ix.Index, top: np.ndarray, guidance: dict[str, Any]) -> np.ndarray:
+    def _bonus(self, index: ix.Index, top: np.ndarray, plan: Plan) -> np.ndarray:
         bonus = np.zeros(len(top), dtype=np.float32)
-        strategy, emotion = guidance.get("strategy"), guidance.get("reply_emotion")
+        strategy, emotion = plan.strategy, plan.reply_emotion
         if strategy in STRATEGIES:
             bonus += self.options.strategy_weight * (index.strategy[top] == STRATEGIES.index(strategy))
         if emotion in ix.EMOTIONS7:
             bonus += self.options.emotion_weight * (index.reply_emotion[top] == ix.EMOTIONS7.index(emotion))
-        wanted = (guidance.get("user_candidates") or [None])[0]
+        wanted = plan.user_candidates[0] if plan.user_candidates else None
         if wanted:
             bonus += self.options.situation_weight * np.array(
                 [index.candidates[i].emotion == wanted for i in top], dtype=np.float32)

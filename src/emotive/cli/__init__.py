@@ -16,11 +16,12 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from emotive.cli import analyze, backends, causes, chat, models, plot, respond, train
+    from emotive.cli import analyze, backends, causes, chat, models, plot, report, respond, train
 
     app.command("analyze")(analyze.analyze_command)
     app.command("causes")(causes.causes_command)
     app.command("plot")(plot.plot_command)
+    app.command("report")(report.report_command)
     app.command("models")(models.models_command)
     app.command("respond")(respond.respond_command)
     app.command("chat")(chat.chat_command)

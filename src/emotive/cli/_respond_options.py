@@ -22,7 +22,9 @@ WithoutOpt = Annotated[Optional[str], typer.Option(help=(
 FallbackOpt = Annotated[Optional[str], typer.Option(help=(
     "Backend that answers when the main one fails (e.g. retrieval); default: fail with the error."))]
 AssistantOpt = Annotated[Optional[str], typer.Option(help=(
-    "Speaker name of the assistant's turns (default: assistant, sys, listener, supporter, bot)."))]
+    "Speaker name(s) of the assistant's turns, comma-separated (e.g. agent); every other speaker but "
+    "system is then the user. Default: the assistant is assistant, sys, listener, supporter or bot, the "
+    "user is user, usr, seeker, speaker or human, and any other speaker is an error."))]
 
 
 def backend_options(pairs: list[str] | None) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -13,7 +13,6 @@ from rich.text import Text
 
 from emotive._errors import EmotiveError
 from emotive.cli._respond_options import (
-    AssistantOpt,
     BackendOpt,
     FallbackOpt,
     OptionOpt,
@@ -31,7 +30,9 @@ def chat_command(
     persona: PersonaOpt = None,
     without: WithoutOpt = None,
     fallback: FallbackOpt = None,
-    assistant: AssistantOpt = None,
+    system: Annotated[Optional[str], typer.Option(help=(
+        "System instructions for the assistant, put before emotive's guidance in every system message "
+        "(e.g. \"You are the help desk of a bike shop.\")."))] = None,
     stream: Annotated[bool, typer.Option(help="Stream the reply as it is written (backends that can).")] = True,
 ) -> None:
     """Chat with any backend; beside each reply, what emotive read (emotions, causes) and
@@ -39,12 +40,12 @@ def chat_command(
 
     Example: emotive chat --backend openai -O base_url=http://localhost:11434/v1 -O model=llama3
     """
-    from emotive.schema import Conversation, Utterance
+    from emotive.respond import ChatSession
 
-    responder = make_responder(backend, option, persona, without, fallback, assistant)
+    responder = make_responder(backend, option, persona, without, fallback, None)
+    session = ChatSession(responder, instructions=system or ())
     console = Console()
     console.print(f"[bold]emotive chat[/bold] · backend [cyan]{responder.backend.name}[/cyan] · {HELP}")
-    turns: list[Utterance] = []
     last: dict[str, Any] | None = None
     while True:
         try:
@@ -57,46 +58,41 @@ def chat_command(
         if line in ("/quit", "/exit"):
             return
         if line == "/reset":
-            turns, last = [], None
+            session.reset()
+            last = None
             console.print("[dim]new conversation[/dim]")
             continue
         if line == "/json":
             console.print_json(json.dumps(last) if last else "null")
             continue
-        turns.append(Utterance(line, "user"))
         try:
-            text, guidance, flagged = _answer(responder, Conversation("chat", tuple(turns)), console,
-                                              stream and responder.backend.can_stream)
+            reply = _answer(session, line, console, stream and responder.backend.can_stream)
         except EmotiveError as exc:  # the backend failed: say so, keep the chat going
-            turns.pop()
             console.print(f"[bold red]error:[/bold red] {exc}\n[dim]your message was not added; "
                           "try again, or start with --fallback retrieval[/dim]")
             continue
-        last = guidance
-        plan = guidance.get("strategy") or {}
-        emotion = (guidance.get("reply_emotion") or {}).get("emotion")
-        turns.append(Utterance(text, "assistant", annotations={
-            k: v for k, v in (("strategy", plan.get("strategy")), ("emotion", emotion)) if v}))
-        if flagged:
+        last = reply.guidance.to_dict()
+        if reply.flagged:
             console.print("[bold red]safety:[/bold red] this message matched the risk rules; "
                           "emotive answered with support resources instead of a generated reply.")
 
 
-def _answer(responder: Any, conv: Any, console: Console, stream: bool) -> tuple[str, dict[str, Any], bool]:
+def _answer(session: Any, line: str, console: Console, stream: bool) -> Any:
+    """The session's reply to ``line``, shown beside what emotive read and planned."""
     if not stream:
         with console.status("thinking..."):
-            reply = responder.reply(conv)
-        g = reply.guidance.to_dict()
-        console.print(_grid(reply.text, g, reply.fallback))
-        return reply.text, g, reply.flagged
-    guidance, pieces = responder.stream(conv)
-    g = guidance.to_dict()
+            reply = session.reply(line)
+        console.print(_grid(reply.text, reply.guidance.to_dict(), reply.fallback))
+        return reply
+    pieces = session.stream(line)
+    g = pieces.guidance.to_dict()
     text = ""
     with Live(_grid(text, g, None), console=console, refresh_per_second=12) as live:
         for piece in pieces:
             text += piece
             live.update(_grid(text, g, None))
-    return text.strip(), g, g.get("safety") is not None
+        live.update(_grid(pieces.reply.text, g, pieces.reply.fallback))
+    return pieces.reply
 
 
 def _grid(text: str, g: dict[str, Any], fallback: str | None) -> Table:

@@ -2,10 +2,15 @@
 LLM backend writes the reply.
 
 >>> from emotive import Conversation, Utterance
->>> from emotive.respond import Responder
+>>> from emotive.respond import ChatSession, Responder
 >>> conv = Conversation("c1", (Utterance("I failed my driving test again.", "user"),))
->>> Responder(backend="retrieval").reply(conv).guidance.strategy["strategy"]  # doctest: +SKIP
+>>> Responder(backend="retrieval").reply(conv).guidance.strategy.strategy  # doctest: +SKIP
 'Question'
+
+For a chat, turn by turn (the history and the assistant's own state kept):
+
+>>> chat = ChatSession(Responder("openai"), instructions="You are the help desk of a bike shop.")  # doctest: +SKIP
+>>> chat.reply("My new bike's chain broke on the first ride.").text  # doctest: +SKIP
 
 Nothing heavy is imported until a name is used.
 """
@@ -16,23 +21,34 @@ from typing import TYPE_CHECKING
 
 from emotive._lazy import lazy_exports
 
-__all__ = ["EmotionTransition", "Guidance", "Persona", "Reply", "Responder", "Safety", "SafetyFlag",
-           "Steps", "StrategyPlanner", "respond_file"]
+__all__ = ["AssistantState", "ChatSession", "EmotionTransition", "Guidance", "Persona", "Reading",
+           "Reply", "ReplyEmotion", "ReplyStream", "Responder", "Roles", "Safety", "SafetyFlag", "Steps",
+           "StrategyPlan", "StrategyPlanner", "respond_file"]
 
 _WHERE = {
-    "Guidance": "emotive.respond._responder", "Reply": "emotive.respond._responder",
-    "Responder": "emotive.respond._responder", "Steps": "emotive.respond._responder",
+    "AssistantState": "emotive.respond._types", "Guidance": "emotive.respond._types",
+    "Reply": "emotive.respond._types", "Steps": "emotive.respond._types",
+    "ChatSession": "emotive.respond._session", "Reading": "emotive.respond._reading",
+    "ReplyStream": "emotive.respond._stream", "Responder": "emotive.respond._responder",
+    "Roles": "emotive.respond._roles",
     "Safety": "emotive.respond.safety", "SafetyFlag": "emotive.respond.safety",
     "Persona": "emotive.respond.persona", "EmotionTransition": "emotive.respond.persona",
-    "StrategyPlanner": "emotive.respond.strategy", "respond_file": "emotive.respond._batch",
+    "ReplyEmotion": "emotive.respond.persona",
+    "StrategyPlan": "emotive.respond.strategy", "StrategyPlanner": "emotive.respond.strategy",
+    "respond_file": "emotive.respond._batch",
 }
 
 if TYPE_CHECKING:
     from emotive.respond._batch import respond_file
-    from emotive.respond._responder import Guidance, Reply, Responder, Steps
-    from emotive.respond.persona import EmotionTransition, Persona
+    from emotive.respond._reading import Reading
+    from emotive.respond._responder import Responder
+    from emotive.respond._roles import Roles
+    from emotive.respond._session import ChatSession
+    from emotive.respond._stream import ReplyStream
+    from emotive.respond._types import AssistantState, Guidance, Reply, Steps
+    from emotive.respond.persona import EmotionTransition, Persona, ReplyEmotion
     from emotive.respond.safety import Safety, SafetyFlag
-    from emotive.respond.strategy import StrategyPlanner
+    from emotive.respond.strategy import StrategyPlan, StrategyPlanner
 
 
 __getattr__, __dir__ = lazy_exports("emotive.respond", _WHERE, globals(), __all__)

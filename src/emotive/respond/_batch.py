@@ -16,6 +16,7 @@ from typing import Any
 from emotive._errors import BackendError, ConfigError, InputError
 from emotive.io import MAX_CHARS, ConvRow, Layout, open_conversations
 from emotive.respond._responder import Responder
+from emotive.respond._types import Reply
 from emotive.runner import Job, chunk_rows, run
 
 ON_ERROR = ("fail", "skip")
@@ -61,13 +62,13 @@ class RespondBatch:
         return {"conversation": cid, "line": row.line, "error": problem}
 
 
-def _record(cid: str | None, line: int, reply: Any) -> dict[str, Any]:
-    g = reply.to_dict()["guidance"]
+def _record(cid: str | None, line: int, reply: Reply) -> dict[str, Any]:
+    reading = reply.guidance.reading
     return {"conversation": cid, "line": line, "reply": reply.text, "flagged": reply.flagged,
-            "backend": reply.backend, "strategy": (g["strategy"] or {}).get("strategy"),
-            "reply_emotion": (g["reply_emotion"] or {}).get("emotion"),
-            "user_emotion": (g["reading"] or {}).get("emotion7"),
-            "emotion_choice": reply.emotion_choice, "fallback": reply.fallback, "guidance": g}
+            "backend": reply.backend, "strategy": reply.strategy, "reply_emotion": reply.reply_emotion,
+            "user_emotion": reading.emotion7 if reading is not None else None,
+            "emotion_choice": reply.emotion_choice, "fallback": reply.fallback,
+            "guidance": reply.guidance.to_dict()}
 
 
 def tally_replies(chunk: list[ConvRow], records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -20,15 +20,26 @@ from emotive.taxonomy import get_scheme
 
 @dataclass(frozen=True)
 class Reading:
-    """The user's last turn as the SEMs read it."""
+    """The user's last turn as the SEMs read it.
+
+    ``turn`` and each cause's ``turn`` index the conversation's user and assistant turns
+    (system turns are not read).
+
+    >>> Reading(0, (("joy", 0.9),), "joy", (4.1, 3.5, 3.2), (("proud", 0.6),), (), ()).top_candidates()
+    ('proud',)
+    """
 
     turn: int
-    emotions: list[tuple[str, float]]  # GoEmotions labels over threshold, best first
+    emotions: tuple[tuple[str, float], ...]  # GoEmotions labels over threshold, best first
     emotion7: str  # anger, disgust, fear, joy, neutral, sadness or surprise, in context
     vad: tuple[float, float, float]  # EmoBank 1-5 scale
-    candidates: list[tuple[str, float]]  # ED-32 emotions, best first (two-stage choice)
-    triggers: list[Trigger]  # emotion-eliciting words of the turn
-    causes: list[Cause]  # earlier (or the same) turns that caused the emotion
+    candidates: tuple[tuple[str, float], ...]  # ED-32 emotions, best first (two-stage choice)
+    triggers: tuple[Trigger, ...]  # emotion-eliciting words of the turn
+    causes: tuple[Cause, ...]  # earlier (or the same) turns that caused the emotion
+
+    def top_candidates(self, k: int = 3) -> tuple[str, ...]:
+        """The ``k`` most likely ED-32 emotions."""
+        return tuple(label for label, _ in self.candidates[:k])
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -65,9 +76,9 @@ def read_turn(analyzer: Analyzer, conv: Conversation, k: int, *, top_candidates:
         finder = analyzer.cause_finder
         finder = CauseFinder(finder.model, window=cause_window, max_span_tokens=finder.max_span_tokens)
         cause_list = finder.causes(conv.turns, emotions, targets=[k])[k]
-    return Reading(turn=k, emotions=[(s.label, s.score) for s in fine.ranked() if s.label in fine.labels],
-                   emotion7=emotion7, vad=(vad[0], vad[1], vad[2]), candidates=ed,
-                   triggers=found, causes=cause_list)
+    return Reading(turn=k, emotions=tuple((s.label, s.score) for s in fine.ranked() if s.label in fine.labels),
+                   emotion7=emotion7, vad=(vad[0], vad[1], vad[2]), candidates=tuple(ed),
+                   triggers=tuple(found), causes=tuple(cause_list))
 
 
 def _coarse(labels: tuple[str, ...]) -> str:

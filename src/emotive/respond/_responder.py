@@ -1,101 +1,47 @@
 """``Responder``: SEM-guided replies with any backend, in steps that can be switched off.
 
-1. safety: phrase rules; a flagged message gets a safe, resource-pointing reply;
+1. safety: the safety rules on the user's recent turns; a flagged message gets a safe,
+   resource-pointing reply;
 2. understanding: the SEMs read the user's last turn (emotions, VAD, trigger words, causes);
 3. strategy: the planner picks one of ESConv's eight strategies, guarded against bias;
 4. reply emotion: the persona's personality-affected emotion transition;
-5. the prompt: built from 2-4 (two-stage emotion choice, cause perception), sent to the
-   backend; the plan also goes to the backend as ``guidance`` (the retrieval backend uses it).
+5. the prompt: the client's system turns first, then guidance built from 2-4 (two-stage
+   emotion choice, cause perception), sent to the backend; the typed plan also goes to the
+   backend (``GenerateOptions.plan``; the retrieval backend uses it).
+
+``reply`` and ``stream`` share one path to the backend: the main backend, and the fallback
+when it fails (for a stream: before its first piece).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from emotive._errors import BackendError, ConfigError, InputError
-from emotive.backends import Backend, GenerateOptions, get_backend
+from emotive._errors import BackendError, ConfigError
+from emotive.backends import Backend, GenerateOptions, GenerateResult, get_backend
 from emotive.respond import _prompt
-from emotive.respond._reading import read_turn
-from emotive.respond.safety import Safety
+from emotive.respond._reading import Reading, read_turn
+from emotive.respond._roles import Roled, Roles, split_roles
+from emotive.respond._stream import ReplyStream, start_stream
+from emotive.respond._types import AssistantState, Guidance, Reply, Steps
+from emotive.respond.safety import Safety, SafetyFlag
 from emotive.schema import Conversation
 
-ASSISTANT_NAMES = ("assistant", "sys", "listener", "supporter", "bot", "system")
+if TYPE_CHECKING:
+    from emotive.respond.persona import ReplyEmotion
+    from emotive.respond.strategy import StrategyPlan
 
-
-@dataclass(frozen=True)
-class Steps:
-    """Which steps run; each can be switched off (``Steps(strategy=False)``)."""
-
-    safety: bool = True
-    understanding: bool = True
-    two_stage: bool = True
-    causes: bool = True
-    strategy: bool = True
-    persona: bool = True
-
-    @classmethod
-    def without(cls, names: Sequence[str]) -> Steps:
-        """All steps but ``names``.
-
-        >>> Steps.without(["causes"]).causes
-        False
-        """
-        known = [f.name for f in fields(cls)]
-        bad = [n for n in names if n not in known]
-        if bad:
-            raise ConfigError(f"unknown step(s) {bad}; choose from: {', '.join(known)}")
-        return cls(**{n: n not in names for n in known})
-
-
-@dataclass
-class Guidance:
-    """Everything the steps decided, and the prompt sent to the backend."""
-
-    reading: dict[str, Any] | None = None
-    strategy: dict[str, Any] | None = None
-    reply_emotion: dict[str, Any] | None = None
-    safety: dict[str, str] | None = None
-    messages: list[dict[str, str]] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    turns: list[dict[str, str]] = field(default_factory=list)
-
-    def plan(self) -> dict[str, Any]:
-        """The compact plan a backend receives as ``GenerateOptions.guidance``."""
-        return {"turns": self.turns,
-                "strategy": (self.strategy or {}).get("strategy"),
-                "reply_emotion": (self.reply_emotion or {}).get("emotion"),
-                "user_emotion": (self.reading or {}).get("emotion7"),
-                "user_candidates": [c["label"] for c in (self.reading or {}).get("candidates", [])[:3]]}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"reading": self.reading, "strategy": self.strategy, "reply_emotion": self.reply_emotion,
-                "safety": self.safety, "messages": self.messages,
-                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
-
-
-@dataclass
-class Reply:
-    """The reply text, what guided it, and how it was made."""
-
-    text: str
-    guidance: Guidance
-    backend: str
-    flagged: bool = False
-    emotion_choice: str | None = None  # the LLM's two-stage emotion choice, if it gave one
-    fallback: str | None = None  # why the fallback backend answered instead
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"reply": self.text, "flagged": self.flagged, "backend": self.backend,
-                "emotion_choice": self.emotion_choice, "fallback": self.fallback,
-                "guidance": self.guidance.to_dict()}
+_T = TypeVar("_T")
 
 
 class Responder:
     """Guided replies. ``backend``: a registered name (``retrieval``, ``openai``,
-    ``transformers``, ``mock``…) or a ``Backend``.
+    ``transformers``, ``mock``…) or a ``Backend``; ``roles``: which speakers are the user,
+    the assistant and the system (``assistant="agent"`` is short for
+    ``Roles.named(assistant="agent")``).
 
     >>> from emotive import Conversation, Utterance
     >>> r = Responder(backend="mock", steps=Steps(understanding=False, strategy=False, persona=False))
@@ -106,21 +52,24 @@ class Responder:
     def __init__(self, backend: str | Backend = "retrieval", *, persona: Any = None,
                  steps: Steps | None = None, safety: Safety | None = None,
                  fallback: str | Backend | None = None, assistant: str | None = None,
-                 backend_options: dict[str, Any] | None = None, max_tokens: int = 256,
-                 temperature: float = 0.7, analyzer: Any = None, encoder: Any = None):
+                 roles: Roles | None = None, backend_options: dict[str, Any] | None = None,
+                 max_tokens: int = 256, temperature: float = 0.7, analyzer: Any = None, encoder: Any = None):
+        if roles is not None and assistant is not None:
+            raise ConfigError("give roles or assistant, not both")
         self.backend = backend if isinstance(backend, Backend) else get_backend(backend, **(backend_options or {}))
         self.fallback = get_backend(fallback) if isinstance(fallback, str) else fallback
         self.steps = steps or Steps()
-        self.safety = safety or Safety()
+        self._safety = safety
         self.persona = persona
-        self.assistant = assistant
+        self.roles = roles or (Roles.named(assistant=assistant) if assistant else Roles())
         self.generate_options = GenerateOptions(max_tokens=max_tokens, temperature=temperature)
         self._analyzer, self._encoder = analyzer, encoder
         self._planner: Any = None
         self._transition: Any = None
         self._recipe = {"backend": backend, "persona": persona, "steps": steps, "safety": safety,
-                        "fallback": fallback, "assistant": assistant, "backend_options": backend_options,
-                        "max_tokens": max_tokens, "temperature": temperature, "analyzer": analyzer}
+                        "fallback": fallback, "assistant": assistant, "roles": roles,
+                        "backend_options": backend_options, "max_tokens": max_tokens,
+                        "temperature": temperature, "analyzer": analyzer}
 
     def __getstate__(self) -> dict[str, Any]:
         """A responder pickles as its recipe (for Ray workers): backends given by name, and
@@ -135,6 +84,12 @@ class Responder:
         self.__init__(recipe.pop("backend"), **recipe)  # type: ignore[misc]
 
     # -- the parts, loaded on first use ------------------------------------------------
+    @property
+    def safety(self) -> Safety:
+        if self._safety is None:
+            self._safety = Safety()
+        return self._safety
+
     @property
     def analyzer(self):  # noqa: ANN201
         if self._analyzer is None:
@@ -168,113 +123,110 @@ class Responder:
         return self._transition
 
     # -- the steps ---------------------------------------------------------------------
-    def roles(self, conv: Conversation) -> list[tuple[str, str]]:
-        """Each turn as ("user" | "assistant", text)."""
-        if not conv.turns:
-            raise InputError(f"conversation {conv.id!r} has no turns; nothing to reply to")
-        names = {self.assistant} if self.assistant else set(ASSISTANT_NAMES)
-        roles = [("assistant" if (t.speaker or "").lower() in names else "user", t.text) for t in conv.turns]
-        if roles[-1][0] == "assistant":
-            raise InputError(f"conversation {conv.id!r} ends with the assistant's turn; "
-                             "the last turn must be the user's")
-        return roles
+    def guide(self, conversation: Conversation, *, state: AssistantState | None = None,
+              roles: Roles | None = None) -> Guidance:
+        """Run the enabled steps and build the prompt (no backend call).
 
-    def guide(self, conv: Conversation) -> Guidance:
-        """Run the enabled steps and build the prompt (no backend call)."""
-        roles = self.roles(conv)
-        g = Guidance(turns=[{"role": r, "text": t} for r, t in roles])
-        last = conv.turns[-1].text
+        ``state``: the assistant's own state (default: read from the assistant turns'
+        ``strategy`` and ``emotion`` annotations); ``roles``: default ``self.roles``.
+        """
+        split = split_roles(conversation, roles or self.roles)
+        timings: dict[str, float] = {}
+        g = Guidance(turns=split.turns, instructions=split.instructions, timings_ms=timings)
         if self.steps.safety:
-            flag = self._timed(g, "safety", lambda: self.safety.check(last))
+            flag = _timed(timings, "safety", lambda: self._check_safety(split))
             if flag is not None:
-                g.safety = flag.to_dict()
-                return g
+                return replace(g, safety=flag)
+        own = state if state is not None else AssistantState.from_annotations(
+            split.conversation.turns, [t.role for t in split.turns])
         if self.steps.understanding:
-            reading = self._timed(g, "understanding", lambda: read_turn(
-                self.analyzer, conv, len(conv.turns) - 1, causes=self.steps.causes,
-                triggers=self.steps.causes))
-            g.reading = reading.to_dict()
+            last = len(split.turns) - 1
+            g = replace(g, reading=_timed(timings, "understanding", lambda: read_turn(
+                self.analyzer, split.conversation, last, causes=self.steps.causes, triggers=self.steps.causes)))
         if self.steps.strategy:
-            turns = [("sys" if r == "assistant" else "usr", t) for r, t in roles]
-            history = [t.annotations.get("strategy") for t, (r, _) in zip(conv.turns, roles) if r == "assistant"]
-            g.strategy = self._timed(g, "strategy", lambda: self.planner.plan(turns, history)).to_dict()
+            g = replace(g, strategy=_timed(timings, "strategy", lambda: self._plan_strategy(split, own)))
         if self.steps.persona:
-            g.reply_emotion = self._timed(g, "persona", lambda: self._reply_emotion(conv, roles, g)).to_dict()
-        system = _prompt.system_prompt(g.to_dict(), self.steps.two_stage)
-        g.messages = _prompt.messages(system, roles)
-        return g
+            g = replace(g, reply_emotion=_timed(timings, "persona", lambda: self._reply_emotion(own, g.reading)))
+        return replace(g, messages=_prompt.messages(_prompt.system_prompt(g, self.steps.two_stage), split.turns))
 
-    def _reply_emotion(self, conv: Conversation, roles: list[tuple[str, str]], g: Guidance) -> Any:
-        """The persona's own preceding emotion is its last turn's ``emotion`` annotation (as
-        ``emotive chat`` records it), else neutral."""
-        mine = [t for t, (r, _) in zip(conv.turns, roles) if r == "assistant"]
-        own = mine[-1].annotations.get("emotion") if mine else None
-        other = (g.reading or {}).get("emotion7") or "neutral"
-        return self.transition.predict(self.persona, own=own if own in _prompt.TONE else "neutral", other=other)
+    def _check_safety(self, split: Roled) -> SafetyFlag | None:
+        """The safety rules on the user's turns, oldest first, when they read several
+        (``check_turns``: they pick the recent ones), else on the last one."""
+        said = [t.text for t in split.turns if t.role == "user"]
+        check_turns = getattr(self.safety, "check_turns", None)
+        if callable(check_turns):
+            flag: SafetyFlag | None = check_turns(said)
+            return flag
+        return self.safety.check(said[-1])
 
-    @staticmethod
-    def _timed(g: Guidance, name: str, fn: Any) -> Any:
-        start = time.perf_counter()
-        out = fn()
-        g.timings_ms[name] = (time.perf_counter() - start) * 1000
-        return out
+    def _plan_strategy(self, split: Roled, own: AssistantState) -> StrategyPlan:
+        turns = [("sys" if t.role == "assistant" else "usr", t.text) for t in split.turns]
+        mine = sum(t.role == "assistant" for t in split.turns)
+        if len(own.strategies) != mine:
+            raise ConfigError(f"the assistant's state has {len(own.strategies)} strategies for {mine} assistant "
+                              "turns; give one per assistant turn (None where unknown)")
+        plan: StrategyPlan = self.planner.plan(turns, list(own.strategies))
+        return plan
+
+    def _reply_emotion(self, own: AssistantState, reading: Reading | None) -> ReplyEmotion:
+        """The persona's reply emotion from its own preceding emotion (neutral if unknown)
+        and the user's."""
+        mine = own.emotion if own.emotion in _prompt.TONE else "neutral"
+        other = reading.emotion7 if reading is not None else "neutral"
+        emotion: ReplyEmotion = self.transition.predict(self.persona, own=mine, other=other)
+        return emotion
 
     # -- replies -----------------------------------------------------------------------
-    def reply(self, conversation: Conversation) -> Reply:
+    def reply(self, conversation: Conversation, *, state: AssistantState | None = None,
+              roles: Roles | None = None) -> Reply:
         """The guided reply to the conversation's last (user) turn.
 
         If the backend fails and a ``fallback`` backend is set, the fallback answers and
         ``Reply.fallback`` says why; without a fallback the ``BackendError`` propagates.
         """
-        g = self.guide(conversation)
+        g = self.guide(conversation, state=state, roles=roles)
         if g.safety is not None:
-            return Reply(g.safety["reply"], g, "safety", flagged=True)
-        opts = replace(self.generate_options, guidance=g.plan())
+            return _safe_reply(g)
+        options = self._options(g)
+        result, backend, why = self._with_fallback(
+            lambda b: GenerateResult.of(b.generate(g.messages, options)))
+        text, choice = _prompt.parse(result.text)
+        return Reply(text or result.text.strip(), g, backend.name, emotion_choice=choice, fallback=why,
+                     metadata=result.metadata)
+
+    def stream(self, conversation: Conversation, *, state: AssistantState | None = None,
+               roles: Roles | None = None, on_reply: Callable[[Reply], None] | None = None) -> ReplyStream:
+        """The reply as it is written: ``.guidance`` at once, the text pieces by iterating
+        (the ``Emotion:`` line held back), ``.reply`` at the end (``on_reply`` is called
+        with it). The fallback answers when the backend fails before its first piece.
+        """
+        g = self.guide(conversation, state=state, roles=roles)
+        if g.safety is not None:
+            return ReplyStream(g, reply=_safe_reply(g), on_reply=on_reply)
+        options = self._options(g)
+        return ReplyStream(g, lambda: self._with_fallback(lambda b: start_stream(b, g.messages, options)),
+                           on_reply=on_reply)
+
+    def _options(self, g: Guidance) -> GenerateOptions:
+        return replace(self.generate_options, plan=g.plan())
+
+    def _with_fallback(self, call: Callable[[Backend], _T]) -> tuple[_T, Backend, str | None]:
+        """``call`` on the backend; on a ``BackendError``, on the fallback (if any), with why."""
         try:
-            raw, name, why = self.backend.generate(g.messages, opts), self.backend.name, None
+            return call(self.backend), self.backend, None
         except BackendError as exc:
             if self.fallback is None:
                 raise
-            raw, name, why = self.fallback.generate(g.messages, opts), self.fallback.name, str(exc)
-        text, choice = _prompt.parse(raw)
-        return Reply(text or raw.strip(), g, name, emotion_choice=choice, fallback=why)
-
-    def stream(self, conversation: Conversation) -> tuple[Guidance, Iterator[str]]:
-        """The guidance, and the reply as text pieces (the `Emotion:` line is held back)."""
-        g = self.guide(conversation)
-        if g.safety is not None:
-            return g, iter([g.safety["reply"]])
-        opts = replace(self.generate_options, guidance=g.plan())
-        return g, strip_answer_format(self.backend.stream(g.messages, opts))
+            return call(self.fallback), self.fallback, str(exc)
 
 
-def strip_answer_format(pieces: Iterator[str]) -> Iterator[str]:
-    """Stream a two-stage answer without its ``Emotion:`` line and ``Reply:`` prefix.
-
-    >>> "".join(strip_answer_format(iter(["Emo", "tion: sad\\nRep", "ly: so", "rry"])))
-    'sorry'
-    """
-    buffer, started = "", False
-    for piece in pieces:
-        if started:
-            yield piece
-            continue
-        buffer += piece
-        if _ready(buffer):
-            started = True
-            text = _prompt.parse(buffer)[0]
-            text += buffer[len(buffer.rstrip()):] if text else ""  # keep the space before the next piece
-            if text:
-                yield text
-    if not started and buffer:
-        yield _prompt.parse(buffer)[0]
+def _safe_reply(g: Guidance) -> Reply:
+    assert g.safety is not None
+    return Reply(g.safety.reply, g, "safety", flagged=True)
 
 
-def _ready(buffer: str) -> bool:
-    """Enough of the answer's start is in to strip its format lines."""
-    head = buffer.lstrip().lower()
-    if head.startswith("emotion") or (len(head) < 8 and "emotion:".startswith(head)):
-        if "\n" not in head:
-            return False
-        head = head.split("\n", 1)[1].lstrip()
-    return len(head) >= 7 or not "reply:".startswith(head[:6])
+def _timed(timings: dict[str, float], name: str, fn: Callable[[], _T]) -> _T:
+    start = time.perf_counter()
+    out = fn()
+    timings[name] = (time.perf_counter() - start) * 1000
+    return out

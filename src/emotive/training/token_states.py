@@ -55,7 +55,7 @@ def add_token_states(model_dir: str | os.PathLike[str]) -> None:
 def occlusion_targets(analyzer: Any, texts: Sequence[str],
                       progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Features (units, 2 x dim) and occlusion drops (units, labels) of every candidate word."""
-    from emotive.analyze._explain import candidates, occluded, unit_features
+    from emotive.analyze import candidates, occluded, unit_features
 
     feats, drops = [], []
     for n, raw in enumerate(texts, 1):
