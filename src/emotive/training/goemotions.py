@@ -23,8 +23,8 @@ from emotive.models import OnnxModel, encode, write_manifest
 from emotive.training import _base, _loop
 from emotive.training._base import torch
 from emotive.training._card import write_card
-from emotive.training.token_states import fit_trigger_head
 from emotive.training._config import TrainConfig
+from emotive.training.token_states import fit_trigger_head
 
 NAME = "emotive.goemotions-minilm.v1"
 NOTES = """## Limits
