@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -37,12 +38,12 @@ CHATS = [
 ]
 
 
-def test_respond_offline_default_end_to_end(tmp_path, corpus_env) -> None:
-    env = corpus_env
+def test_respond_offline_default_end_to_end(tmp_path, env) -> None:
+    env = {**env, "EMOTIVE_DATA": str(tmp_path / "no-corpora")}  # the packaged index: a pip user's case
     src = tmp_path / "chats.jsonl"
     src.write_text("\n".join(json.dumps(c) for c in CHATS) + "\n", encoding="utf-8")
     out = tmp_path / "replies.jsonl"
-    args = ["respond", str(src), "-o", str(out), "-O", "limit=20", "--on-error", "skip"]
+    args = ["respond", str(src), "-o", str(out), "--on-error", "skip"]
     res = run(args, env)
     assert res.returncode == 0, res.stderr
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
@@ -52,7 +53,9 @@ def test_respond_offline_default_end_to_end(tmp_path, corpus_env) -> None:
     assert exam["guidance"]["reading"]["emotions"] and exam["reply_emotion"]
     assert "error" in rows[1] and rows[2]["flagged"] and "988" in rows[2]["reply"]
     assert "2 replies (1 safety-flagged" in res.stderr.replace("\n", " ")
-    assert run(["respond", str(src), "-o", str(out), "-O", "limit=20"], env).returncode == 2
+    assert run(["respond", str(src), "-o", str(out)], env).returncode == 2
+    for row in rows:
+        assert not re.search(r"https?://|www\.|\d{3}[-. ]\d{3}[-. ]\d{4}", row.get("reply") or "") or row["flagged"]
 
 
 def test_respond_bad_backend_option_is_a_clear_error(tmp_path, env) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from emotive._errors import BackendError, ConfigError
 from emotive.backends import GenerateOptions, get_backend
-from emotive.backends import _retrieval_index as ix
+from emotive.backends import retrieval_index as ix
 from emotive.datasets.esconv import STRATEGIES
 from emotive.schema import Plan, Turn
 
@@ -14,7 +14,7 @@ from emotive.schema import Plan, Turn
 @pytest.fixture
 def backend(tmp_path, tiny_respond_model, data_root):
     return get_backend("retrieval", model=str(tiny_respond_model), data=str(data_root), limit=4,
-                       cache_dir=str(tmp_path))
+                       cache_dir=str(tmp_path), index="corpora")
 
 
 def test_builds_caches_and_reloads_the_index(backend, tmp_path, tiny_respond_model, data_root, monkeypatch) -> None:
@@ -31,7 +31,7 @@ def test_builds_caches_and_reloads_the_index(backend, tmp_path, tiny_respond_mod
 
     monkeypatch.setattr(ix, "build", no_build)
     again = get_backend("retrieval", model=str(tiny_respond_model), data=str(data_root), limit=4,
-                        cache_dir=str(tmp_path)).prepare()
+                        cache_dir=str(tmp_path), index="corpora").prepare()
     assert [c.reply for c in again.candidates] == [c.reply for c in index.candidates]
 
 
@@ -69,3 +69,25 @@ def test_errors(backend, tmp_path, tiny_respond_model, data_root) -> None:
         get_backend("retrieval", top_k=0)
     scores = backend.rank(["I lost my dog"], ["I'm so sorry about your dog.", "Stocks rose today."])
     assert scores.shape == (2,)
+
+
+def test_the_packaged_index_answers_without_corpora(tmp_path, monkeypatch) -> None:
+    from emotive.backends import get_backend
+    from emotive.schema import Plan, Turn
+
+    monkeypatch.setenv("EMOTIVE_DATA", str(tmp_path / "none"))
+    backend = get_backend("retrieval")
+    plan = Plan(turns=(Turn("user", "I failed my driving test for the third time."),), strategy="Question")
+    out = backend.generate([{"role": "user", "content": "I failed my driving test for the third time."}],
+                           GenerateOptions(plan=plan))
+    assert out.text and out.metadata["corpus"] in ("empatheticdialogues", "esconv")
+    assert not backend.needs_build() and len(backend.prepare().candidates) > 5000
+
+
+def test_replies_with_numbers_links_or_hotlines_are_never_candidates() -> None:
+    from emotive.backends.retrieval_index import usable
+
+    for bad in ("Call the hotline at 1-800-273-8255", "see www.example.org", "text 988 now",
+                "mail me at a.b@example.com", "https://help.example"):
+        assert not usable(bad), bad
+    assert usable("I'm so sorry, that sounds really hard. Do you want to talk about it?")

@@ -6,27 +6,32 @@ prefers, among the ``top_k`` most similar, the reply whose strategy and emotion 
 plan in ``GenerateOptions.plan`` (``strategy``, ``reply_emotion``), and a reply from a
 conversation labelled with the user's most likely emotion (``user_candidates[0]``). Without
 a plan it uses similarity alone. The result's metadata says which candidate it chose (its
-corpus and turn id, similarity, strategy, emotion and the conversation's label). The index
-is built from the local corpora on first use (a few minutes) and cached; the corpora are
-CC BY-NC 4.0, so the replies are non-commercial.
+corpus and turn id, similarity, strategy, emotion and the conversation's label). By default
+it answers from the index shipped in the package (``index="packaged"``, no corpora needed);
+``index="corpora"`` builds the full index from the local corpora on first use and caches
+it. The corpora are CC BY-NC 4.0, so the replies are non-commercial: the ``templates``
+backend is the commercial-safe offline choice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, field_validator
 
-from emotive._errors import BackendError
-from emotive.backends import _retrieval_index as ix
+from emotive._errors import BackendError, ConfigError
+from emotive.backends import retrieval_index as ix
 from emotive.backends._base import Backend, BackendOptions, GenerateOptions, GenerateResult, Message
 from emotive.datasets.esconv import STRATEGIES
 from emotive.schema import Plan
 
 
 class RetrievalOptions(BackendOptions):
+    index: Literal["packaged", "corpora"] = Field("packaged", description=(
+        "packaged: the reply index shipped in the package (no corpora needed); corpora: the "
+        "full index, built once from the local corpora (about 2 minutes) and cached"))
     corpora: list[str] = Field(default_factory=lambda: list(ix.CORPORA),
                                description="corpora to draw replies from")
     split: str = Field("train", description="corpus split to draw replies from")
@@ -73,19 +78,39 @@ class RetrievalBackend(Backend):
         if self._encoder is None:
             from emotive.models import SentenceEncoder
 
-            self._encoder = SentenceEncoder(self.options.model, threads=self.options.threads)
+            self._encoder = SentenceEncoder(self.options.model, threads=self.options.threads,
+                                            max_length=ix.MAX_TOKENS)
         return self._encoder
 
-    def prepare(self, progress: ix.Progress | None = None) -> ix.Index:
-        """Load the cached index, or build and cache it."""
-        if self._index is not None:
-            return self._index
+    def needs_build(self) -> bool:
+        """Whether ``prepare`` would build the full index from the corpora first."""
+        if self._index is not None or self.options.index == "packaged":
+            return False
+        return ix.load(self._cache_folder()) is None
+
+    def _cache_folder(self):  # noqa: ANN202
         o = self.options
         key = ix.cache_key(o.corpora, o.split, o.data, o.limit, self.encoder)
-        folder = ix.cache_root(o.cache_dir) / f"retrieval-{key}"
+        return ix.cache_root(o.cache_dir) / f"retrieval-{key}"
+
+    def prepare(self, progress: ix.Progress | None = None) -> ix.Index:
+        """The packaged index, or the full one: loaded from the cache, or built and cached."""
+        if self._index is not None:
+            return self._index
+        if self.options.index == "packaged":
+            index = ix.load_packaged()
+            made_with = index_encoder()
+            if self.encoder.manifest.name != made_with or self.encoder.dim != index.ctx.shape[1]:
+                raise ConfigError(f"the packaged reply index was embedded by {made_with}; with "
+                                  f"model={self.options.model!r} use -O index=corpora")
+            index.ctx, index.reply = index.ctx.astype(np.float32), index.reply.astype(np.float32)
+            self._index = index
+            return index
+        o = self.options
+        folder = self._cache_folder()
         index = ix.load(folder)
         if index is None:
-            index = ix.build(o.corpora, o.split, o.data, o.limit, self.encoder, _ekman_labeller(o.threads),
+            index = ix.build(o.corpora, o.split, o.data, o.limit, self.encoder, ekman_labeller(o.threads),
                              progress)
             if not index.candidates:
                 raise BackendError(f"no replies found in {', '.join(o.corpora)} ({o.split})")
@@ -111,7 +136,8 @@ class RetrievalBackend(Backend):
         top = np.argpartition(-sim, k - 1)[:k]
         score = sim[top] + self._bonus(index, top, plan)
         seen = {t.strip() for t in turns}
-        order = [i for i in top[np.argsort(-score)] if index.candidates[i].reply.strip() not in seen]
+        order = [i for i in top[np.argsort(-score)] if index.candidates[i].reply.strip() not in seen
+                 and ix.usable(index.candidates[i].reply)]
         best = int(order[0] if order else top[int(np.argmax(score))])
         c = index.candidates[best]
         return GenerateResult(c.reply, {
@@ -138,11 +164,18 @@ class RetrievalBackend(Backend):
         return bonus
 
 
+def index_encoder() -> str:
+    """The sentence encoder the packaged index was embedded with."""
+    from emotive.models import resolve_model
+
+    return str(resolve_model(ix.PACKAGED).extra.get("encoder", "emotive.respond-minilm.v1"))
+
+
 def _turns_from(messages: Sequence[Message]) -> list[str]:
     return [m.get("content", "") for m in messages if m.get("role") in ("user", "assistant")]
 
 
-def _ekman_labeller(threads: int | None) -> Callable[[list[str]], list[str]]:
+def ekman_labeller(threads: int | None) -> Callable[[list[str]], list[str]]:
     """Each reply's strongest Ekman-7 emotion (the GoEmotions model, max over members); the
     model is loaded once, on the first call."""
     from emotive.models import OnnxModel, resolve_model

@@ -94,3 +94,16 @@ def print_summary(summary: dict) -> None:
     err.print(f"{convs}{summary['rows']} {unit}: {summary['analyzed']} analyzed, "
               f"{summary['errors']} errors, {summary['truncated']} truncated to the model's length"
               f"{extra}", markup=False, highlight=False, soft_wrap=True)
+
+
+def build_index(backend: object, quiet: bool = False) -> None:
+    """Build a retrieval backend's full index first, with a progress bar, when it must."""
+    needs = getattr(backend, "needs_build", None)
+    if needs is None or not needs():
+        return
+    if quiet:
+        backend.prepare()  # type: ignore[attr-defined]
+        return
+    err.print("[dim]building the full reply index from the corpora (once; then cached)[/dim]")
+    with step_bar("reply index") as update:
+        backend.prepare(lambda what, done, total: update(done, total, what))  # type: ignore[attr-defined]

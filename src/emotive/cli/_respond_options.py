@@ -10,7 +10,8 @@ import typer
 from emotive._errors import ConfigError
 
 BackendOpt = Annotated[str, typer.Option("--backend", "-b", help=(
-    "retrieval (offline default, no LLM), openai (any OpenAI-compatible endpoint), "
+    "retrieval (offline default, no LLM: human replies, non-commercial), templates (offline, "
+    "commercial-safe: replies written for emotive), openai (any OpenAI-compatible endpoint), "
     "transformers (a local causal LM directory), mock, or a plugin; see: emotive backends"))]
 OptionOpt = Annotated[Optional[list[str]], typer.Option("--option", "-O", help=(
     "Backend option KEY=VALUE, repeatable (e.g. -O base_url=http://localhost:11434/v1 -O model=llama3)."))]

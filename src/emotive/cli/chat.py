@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from emotive._errors import EmotiveError
+from emotive.cli._render import build_index
 from emotive.cli._respond_options import (
     BackendOpt,
     FallbackOpt,
@@ -43,6 +44,7 @@ def chat_command(
     from emotive.respond import ChatSession
 
     responder = make_responder(backend, option, persona, without, fallback, None)
+    build_index(responder.backend)
     session = ChatSession(responder, instructions=system or ())
     console = Console()
     console.print(f"[bold]emotive chat[/bold] · backend [cyan]{responder.backend.name}[/cyan] · {HELP}")

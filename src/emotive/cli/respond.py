@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from emotive.cli._render import err, input_bar
+from emotive.cli._render import build_index, err, input_bar
 from emotive.cli._respond_options import (
     AssistantOpt,
     BackendOpt,
@@ -62,9 +62,7 @@ def respond_command(
 
     check_paths([input], output)
     responder = make_responder(backend, option, persona, without, fallback, assistant)
-    if responder.backend.name == "retrieval" and not quiet:
-        err.print("[dim]retrieval backend: the reply index is built on first use "
-                  "(about 6 minutes on 2 cores) and cached[/dim]")
+    build_index(responder.backend, quiet)
     options = {"responder": responder, "on_error": on_error, "conversation_column": conversation_column,
                "speaker_column": speaker_column, "text_column": text_column, "resume": resume,
                "max_chars": max_chars, "engine": engine,

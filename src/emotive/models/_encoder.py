@@ -28,13 +28,13 @@ class SentenceEncoder:
     """
 
     def __init__(self, model: str | os.PathLike[str] | Manifest | None = None, *,
-                 threads: int | None = None, batch_size: int = 32):
+                 threads: int | None = None, batch_size: int = 32, max_length: int | None = None):
         manifest = model if isinstance(model, Manifest) else resolve_model(model or RESPOND_MODEL)
         head = manifest.heads.get("embedding")
         if head is None or head.activation != "embedding":
             raise ModelError(f"model {manifest.name} has no 'embedding' head; use "
                              f"{RESPOND_MODEL} or another sentence-encoder directory")
-        self.model = OnnxModel(manifest, threads=threads, batch_size=batch_size)
+        self.model = OnnxModel(manifest, threads=threads, batch_size=batch_size, max_length=max_length)
         self.dim = head.size
 
     @property

@@ -1,8 +1,12 @@
 """The retrieval backend's index: human-written listener replies with their contexts.
 
-Built once from the local corpora (EmpatheticDialogues listener turns, ESConv supporter
-turns; both CC BY-NC 4.0) and cached as ``index.npz`` + ``candidates.jsonl`` under the
-cache directory (``$EMOTIVE_CACHE`` or ``~/.cache/emotive``). Each candidate keeps its
+Two indexes: the **packaged** one (``emotive.replies-ed-esconv.v1``, a filtered,
+de-duplicated, stratified subset shipped in the package: works from ``pip install`` with
+no corpora), and the full one, built once from the local corpora (EmpatheticDialogues
+listener turns, ESConv supporter turns; both CC BY-NC 4.0) and cached as ``index.npz`` +
+``candidates.jsonl`` under the cache directory (``$EMOTIVE_CACHE`` or ``~/.cache/emotive``).
+Replies with a phone number, a URL, an e-mail address or a hotline are never candidates:
+the safety step gives current resources, a corpus reply may give outdated ones. Each candidate keeps its
 context and reply embeddings (float16), its strategy (ESConv's gold label; for
 EmpatheticDialogues the respond model's tagger fills it in when the index is loaded), its
 own detected emotion (Ekman-7) and the conversation's emotion label.
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +33,13 @@ from emotive.schema import Conversation
 CONTEXT_TURNS = 3
 CORPORA = ("empatheticdialogues", "esconv")
 EMOTIONS7 = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
-VERSION = 1
+VERSION = 2
+MAX_TOKENS = 128  # contexts and replies are read up to here (the build stays fast)
+PACKAGED = "emotive.replies-ed-esconv.v1"
+_UNSAFE = re.compile(
+    r"https?://|www\.|\b[\w.-]+@[\w-]+\.\w|\b[\w-]+\.(?:com|org|net|gov|edu|uk|info)\b"
+    r"|\d[\d\s().-]{5,}\d|\b(?:hot|help|life)\s?line|\bcrisis (?:line|text|center)|\b911\b|\b999\b"
+    r"|\b988\b|\bsamaritans\b", re.IGNORECASE)
 Progress = Callable[[str, int, int], None]
 
 
@@ -76,10 +87,18 @@ def cache_key(corpora: Sequence[str], split: str, data: str | None, limit: int |
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
-def build(corpora: Sequence[str], split: str, data: str | None, limit: int | None,
-          encoder: SentenceEncoder, emotion_of: Callable[[list[str]], list[str]],
-          progress: Progress | None = None) -> Index:
-    """Read the corpora and embed every context and reply."""
+def usable(reply: str) -> bool:
+    """Whether a reply may be given: no phone number, URL, e-mail address or hotline.
+
+    >>> usable("That sounds hard. What happened?"), usable("Call 1-800-273-8255 now")
+    (True, False)
+    """
+    return not _UNSAFE.search(reply)
+
+
+def collect(corpora: Sequence[str], split: str, data: str | None,
+            limit: int | None) -> tuple[list[Candidate], list[str], list[str | None]]:
+    """The usable replies of the corpora, with their contexts and gold strategies."""
     unknown = set(corpora) - set(CORPORA)
     if unknown:
         raise ConfigError(f"unknown retrieval corpora {sorted(unknown)}; choose from: {', '.join(CORPORA)}")
@@ -87,19 +106,34 @@ def build(corpora: Sequence[str], split: str, data: str | None, limit: int | Non
     for corpus in corpora:
         for conv, i, label in _pairs(corpus, split, data, limit):
             turn = conv.turns[i]
+            if not usable(turn.text):
+                continue
             cands.append(Candidate(turn.text, corpus, turn.id or f"{conv.id}:{i}", label))
             contexts.append(context_text([t.text for t in conv.turns[:i]]))
             strategies.append(turn.annotations.get("strategy"))
+    return cands, contexts, strategies
+
+
+def embed(cands: list[Candidate], contexts: list[str], strategies: list[str | None],
+          encoder: SentenceEncoder, emotion_of: Callable[[list[str]], list[str]],
+          progress: Progress | None = None) -> Index:
+    """Embed every context and reply (float16) and label each reply's emotion."""
     say = progress or (lambda what, done, total: None)
     ctx = _encode_chunks(encoder, contexts, "contexts", say)
     reply = _encode_chunks(encoder, [c.reply for c in cands], "replies", say)
     strat = np.array([esconv.STRATEGIES.index(s) if s else -1 for s in strategies], dtype=np.int8)
-    emos = []
+    emos: list[str] = []
     for start in range(0, len(cands), 2048):
         emos += emotion_of([c.reply for c in cands[start:start + 2048]])
         say("reply emotions", min(start + 2048, len(cands)), len(cands))
-    return Index(cands, ctx.astype(np.float16), reply.astype(np.float16), strat,
-                 np.array([EMOTIONS7.index(e) for e in emos], dtype=np.int8))
+    return Index(cands, ctx, reply, strat, np.array([EMOTIONS7.index(e) for e in emos], dtype=np.int8))
+
+
+def build(corpora: Sequence[str], split: str, data: str | None, limit: int | None,
+          encoder: SentenceEncoder, emotion_of: Callable[[list[str]], list[str]],
+          progress: Progress | None = None) -> Index:
+    """Read the corpora and embed every usable context and reply."""
+    return embed(*collect(corpora, split, data, limit), encoder, emotion_of, progress)
 
 
 def tag_strategies(index: Index, encoder: SentenceEncoder) -> None:
@@ -112,11 +146,29 @@ def tag_strategies(index: Index, encoder: SentenceEncoder) -> None:
 
 
 def _encode_chunks(encoder: SentenceEncoder, texts: list[str], what: str, say: Progress) -> np.ndarray:
-    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-    for start in range(0, len(texts), 2048):
-        out[start:start + 2048] = encoder.encode(texts[start:start + 2048])
-        say(what, min(start + 2048, len(texts)), len(texts))
+    """Vectors in float16 as they come (memory: 768 bytes a text, not the encoder's batches)."""
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float16)
+    say(what, 0, len(texts))
+    for start in range(0, len(texts), 1024):
+        out[start:start + 1024] = encoder.encode(texts[start:start + 1024])
+        say(what, min(start + 1024, len(texts)), len(texts))
     return out
+
+
+def quantized(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors as int8 (x127): half of float16's size, cosine error below 1%."""
+    return np.clip(np.rint(vectors.astype(np.float32) * 127), -127, 127).astype(np.int8)
+
+
+def load_packaged(model: str | None = None) -> Index:
+    """The index shipped in the package (or the model directory ``model``)."""
+    from emotive.models import resolve_model
+
+    folder = resolve_model(model or PACKAGED).path
+    index = load(folder)
+    if index is None:
+        raise ConfigError(f"the packaged reply index in {folder} is unreadable; reinstall emotive")
+    return index
 
 
 def save(index: Index, folder: Path) -> None:
@@ -142,6 +194,9 @@ def load(folder: Path) -> Index | None:
         return None
     if len(cands) != len(arrays["ctx"]):
         return None
+    for key in ("ctx", "reply"):
+        if arrays[key].dtype == np.int8:  # the packaged index: quantized unit vectors
+            arrays[key] = arrays[key].astype(np.float32) / 127.0
     return Index(cands, **arrays)
 
 
