@@ -175,20 +175,33 @@ class Analyzer:
         >>> [t.text for t in Analyzer().explain("Thank you so much for the help!")][:1]  # doctest: +SKIP
         ['Thank']
         """
+        return self.read(text, labels, top_n, method)[1]
+
+    def read(self, text: str, labels: Sequence[str] | None = None, top_n: int = 3,
+             method: str | None = None) -> tuple[Analysis, list[Trigger]]:
+        """The text's ``Analysis`` (GoEmotions scheme) and its triggers (``explain``), from
+        the same forward pass when the model has a trigger head."""
         problem = text_problem(text)
         if problem:
             raise InputError(problem)
         if method not in (None, "head", "occlusion"):
             raise ConfigError(f"unknown method {method!r}; choose head or occlusion")
-        text = self.model.readable(text)  # the part the model reads: bounded per-word work
-        spans = candidates(text)
-        if method == "head" or (method is None and self.has_trigger_head):
-            probs, drops = self._head_pass(text, spans)
-            masked = probs[None, :] - drops
-        else:
-            out = self.model.predict([text, *occluded(text, spans)]).outputs[HEAD]
-            probs, masked = out[0], out[1:]
-        base = self._one(text, probs, False, get_scheme(BASE), self.threshold, None)
+        if method != "head" and (method == "occlusion" or not self.has_trigger_head):
+            return self._analyze([text], BASE, None, None)[0], self._occlusion(text, labels, top_n)
+        seen = self.model.readable(text)  # the part the model reads: bounded per-word work
+        spans = candidates(seen)
+        probs, drops = self._head_pass(seen, spans)
+        analysis = self._one(text, probs, len(seen) < len(text), get_scheme(BASE), self.threshold, None)
+        return analysis, self._rank(seen, spans, probs, probs[None, :] - drops, analysis, labels, top_n)
+
+    def _occlusion(self, text: str, labels: Sequence[str] | None, top_n: int) -> list[Trigger]:
+        seen = self.model.readable(text)
+        spans = candidates(seen)
+        out = self.model.predict([seen, *occluded(seen, spans)]).outputs[HEAD]
+        base = self._one(seen, out[0], False, get_scheme(BASE), self.threshold, None)
+        return self._rank(seen, spans, out[0], out[1:], base, labels, top_n)
+
+    def _rank(self, text, spans, probs, masked, base, labels, top_n) -> list[Trigger]:  # type: ignore[no-untyped-def]
         wanted = list(labels) if labels is not None else [x for x in base.labels if x != "neutral"]
         unknown = set(wanted) - set(self.labels)
         if unknown:

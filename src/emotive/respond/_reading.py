@@ -57,8 +57,10 @@ def read_turn(analyzer: Analyzer, conv: Conversation, k: int, *, top_candidates:
     """Analyze turn ``k`` of ``conv`` in its context; causes are looked for in the turn and
     the ``cause_window`` turns before it (the analyzer's own default is 8: this is faster)."""
     turn = conv.turns[k]
-    found = analyzer.explain(turn.text) if triggers else []
-    fine = analyzer.analyze(turn.text)
+    if triggers:
+        fine, found = analyzer.read(turn.text)  # one pass for both with a trigger head
+    else:
+        fine, found = analyzer.analyze(turn.text), []
     model = analyzer.conversation_model
     spec = model.manifest.extra.get("input", {})
     pair = context_input(conv.turns, k, window=spec.get("window", 3), speakers=spec.get("speakers", True))

@@ -53,7 +53,8 @@ class Responder:
                  steps: Steps | None = None, safety: Safety | None = None,
                  fallback: str | Backend | None = None, assistant: str | None = None,
                  roles: Roles | None = None, backend_options: dict[str, Any] | None = None,
-                 max_tokens: int = 256, temperature: float = 0.7, analyzer: Any = None, encoder: Any = None):
+                 max_tokens: int = 256, temperature: float = 0.7, analyzer: Any = None, encoder: Any = None,
+                 planner: Any = None):
         if roles is not None and assistant is not None:
             raise ConfigError("give roles or assistant, not both")
         self.backend = backend if isinstance(backend, Backend) else get_backend(backend, **(backend_options or {}))
@@ -64,7 +65,7 @@ class Responder:
         self.roles = roles or (Roles.named(assistant=assistant) if assistant else Roles())
         self.generate_options = GenerateOptions(max_tokens=max_tokens, temperature=temperature)
         self._analyzer, self._encoder = analyzer, encoder
-        self._planner: Any = None
+        self._planner: Any = planner
         self._transition: Any = None
         self._recipe = {"backend": backend, "persona": persona, "steps": steps, "safety": safety,
                         "fallback": fallback, "assistant": assistant, "roles": roles,
