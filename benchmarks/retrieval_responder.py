@@ -31,7 +31,7 @@ from _common import command_line, log, machine_info, markdown_table, utc_now, wr
 
 from emotive._metrics import distinct_n  # noqa: E402
 from emotive.backends import GenerateOptions, get_backend  # noqa: E402
-from emotive.backends._retrieval_index import context_text  # noqa: E402
+from emotive.backends.retrieval_index import context_text  # noqa: E402
 from emotive.datasets import empatheticdialogues  # noqa: E402
 from emotive.respond import Responder, Steps  # noqa: E402
 from emotive.schema import Conversation, Utterance  # noqa: E402
@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=500, help="conversations for the reply metrics")
     parser.add_argument("--data", default=None)
     args = parser.parse_args()
-    backend = get_backend("retrieval", data=args.data)
+    backend = get_backend("retrieval", data=args.data, index="corpora")  # the full index, as reported
     items = examples(args.data)
     log(f"P@1,100 over {len(items)} ED test listener turns")
     p1 = p_at_1_100(backend, items)

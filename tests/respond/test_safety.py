@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+import logging
+import pickle
 
 import pytest
 
-from emotive._errors import ConfigError
-from emotive.respond.safety import Safety, default_rules
+from emotive._errors import ConfigError, ModelError
+from emotive.respond.safety import Safety, SafetyFlag, default_resources, default_rules, normalize, prepare
 
 RISKY = [
     ("I want to kill myself", "self_harm"),
@@ -13,9 +15,14 @@ RISKY = [
     ("I've been cutting myself again", "self_harm"),
     ("Sometimes I think everyone would be better off if I was gone, I'm better off dead", "self_harm"),
     ("I\u2019m thinking about suicide", "self_harm"),
+    ("everyone would be better off without me", "self_harm"),
+    ("I've been saving up my pills", "self_harm"),
+    ("kms tonight", "self_harm"),
+    ("im gonna unalive myself", "self_harm"),
     ("I'm going to kill my neighbour", "harm_to_others"),
     ("I will hurt him when he gets home", "harm_to_others"),
     ("thinking of bringing a gun to school", "harm_to_others"),
+    ("gonna shoot up the school", "harm_to_others"),
 ]
 SAFE = [
     "kill the process and restart the server",
@@ -24,43 +31,194 @@ SAFE = [
     "We were just killing time at the airport",
     "Suicide Squad was a fun film",
     "my boss is killing me with these deadlines",
-    "I lost my job today and I feel awful",
     "kill all the pods in the namespace",
+    "I want to die my hair blue",
+    "I'll shoot you the details",
+    "I'm going to kill you in fortnite lol",
+    "I cut myself shaving this morning",
+    "What are the warning signs of suicide?",
+    "I'm proud of myself for finishing the project",
 ]
+# Rewrites of a caught phrase that a filter on the plain text misses (issue #11: 6 of 10 passed).
+EVASIONS = [
+    "I want to k\u200bi\u200bl\u200bl myself",  # zero-width spaces
+    "I want to kill\U000E0020 my\U000E0041self",  # Unicode tag characters
+    "I want to \uff4b\uff49\uff4c\uff4c \uff4d\uff59\uff53\uff45\uff4c\uff46",  # fullwidth
+    "I want to \u043aill my\u0455elf",  # Cyrillic look-alikes
+    "i want to k1ll mys3lf",  # leetspeak
+    "I want to k i l l  m y s e l f",  # spaced letters, double space between words
+    "i w a n t t o k i l l m y s e l f",  # every letter spaced, no word gaps
+    "I want to k-i-l-l m-y-s-e-l-f",  # hyphenated
+    "I want to k.i.l.l m.y.s.e.l.f",  # dotted
+    "I want to kiiiilll myselffff",  # stretched
+    "I want to k\u0336i\u0336l\u0336l\u0336 myself",  # combining strokes
+    "I want to " + "".join(chr(0x1D41A + ord(c) - 97) if c != " " else c for c in "kill myself"),  # math bold
+    "I WANT TO KILL MYSELF",
+]
+MULTILINGUAL = [
+    ("quiero morir", "es"), ("ya no quiero vivir", "es"), ("me quiero matar", "es"),
+    ("je veux mourir", "fr"), ("je vais me suicider", "fr"), ("j'ai envie d'en finir", "fr"),
+    ("ich will nicht mehr leben", "de"), ("ich bring mich um", "de"), ("ich habe Suizidgedanken", "de"),
+    ("我想死", "zh"), ("我不想活了", "zh"), ("我想自杀", "zh"),
+    ("eu quero morrer", "pt"), ("voglio morire", "it"),
+]
+LOOKALIKE_IDIOMS = ["me muero de risa", "je meurs de faim", "ich sterbe vor Hunger", "笑死我了", "我想死你了",
+                    "累死了", "no puedo vivir sin café", "je vais tuer le temps", "这家店跳楼价大甩卖"]
+
+
+@pytest.fixture(scope="module")
+def rules() -> Safety:
+    return Safety(model=False)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Safety:
+    return Safety()
 
 
 @pytest.mark.parametrize(("text", "category"), RISKY)
-def test_risky_messages_are_flagged(text: str, category: str) -> None:
-    flag = Safety().check(text)
-    assert flag is not None and flag.category == category
-    assert flag.matched.lower() in text.lower().replace("\u2019", "'")
-    assert "988" in flag.reply or "findahelpline" in flag.reply
+def test_risky_messages_are_flagged_by_the_rules(rules: Safety, text: str, category: str) -> None:
+    flag = rules.check(text)
+    assert flag is not None and flag.category == category and flag.layer == "rules"
+    assert flag.matched and flag.matched in prepare(text) or flag.matched in rules.prepare(text)
+    assert "988" in flag.reply and "findahelpline.com" in flag.reply
 
 
 @pytest.mark.parametrize("text", SAFE)
-def test_everyday_and_developer_phrases_are_not_flagged(text: str) -> None:
-    assert Safety().check(text) is None
+def test_everyday_idioms_gaming_and_developer_phrases_are_not_flagged(shipped: Safety, text: str) -> None:
+    assert shipped.check(text) is None
+
+
+@pytest.mark.parametrize("text", EVASIONS)
+def test_evasions_of_a_caught_phrase_are_caught(rules: Safety, text: str) -> None:
+    flag = rules.check(text)
+    assert flag is not None and flag.category == "self_harm", normalize(text)
+
+
+def test_normalize_undoes_evasions_and_keeps_numbers() -> None:
+    assert normalize("ｓ\u200bｕｉｃｉｄｅ") == "suicide"
+    assert normalize("I have 2 kids, 3 cats, 10mg at 5pm on my ps5") == "i have 2 kids, 3 cats, 10mg at 5pm on my ps5"
+    assert normalize("Café ÉTÉ") == "cafe ete"
+    assert prepare("im gonna kms tn") == "i am going to kill myself tonight"
+
+
+@pytest.mark.parametrize(("text", "language"), MULTILINGUAL)
+def test_crisis_phrases_in_other_languages_are_caught(shipped: Safety, text: str, language: str) -> None:
+    flag = shipped.check(text)
+    assert flag is not None and flag.category == "self_harm" and flag.language == language
+
+
+@pytest.mark.parametrize("text", LOOKALIKE_IDIOMS)
+def test_idioms_in_other_languages_pass_and_the_model_reads_them(shipped: Safety, text: str) -> None:
+    assert shipped.check(text) is None
+    [score] = shipped.score([text])
+    assert 0.0 <= score <= 1.0
+
+
+def test_a_reply_in_the_language_of_the_message_with_the_locales_lines(shipped: Safety) -> None:
+    flag = shipped.check("quiero morir")
+    assert "988" in flag.reply and "llama" in flag.reply.lower()
+    de = Safety(model=False, locale="de-DE").check("ich will nicht mehr leben")
+    assert "0800 111 0 111" in de.reply and "112" in de.reply and "Notruf" in de.reply
+
+
+def test_an_earlier_risk_turn_still_flags_unless_clearly_retracted(shipped: Safety) -> None:
+    flag = shipped.check_turns(["I want to kill myself tonight", "whatever"])
+    assert flag is not None and flag.category == "self_harm" and flag.turn == 1
+    for minimizing in (["nvm"], ["jk"], ["im fine", "lol"]):
+        assert shipped.check_turns(["kms tonight", *minimizing]) is not None
+    assert shipped.check_turns(["I'm going to kill him", "lol I meant in the game, he keeps stealing my loot"]) is None
+    assert shipped.check_turns(["hi", "work was long", "my team won"]) is None
+    assert shipped.check_turns([]) is None
+    old = ["I want to kill myself tonight", "a", "b", "c"]  # beyond the last three turns
+    assert Safety(model=False).check_turns(old) is None and Safety(model=False, turns=4).check_turns(old)
+
+
+def test_the_classifier_catches_indirect_risk_and_says_so(shipped: Safety) -> None:
+    for text in ("I want to disappear forever and never come back", "i dont see a way out except dying",
+                 "there's no point anymore, I've made my peace and tonight it ends"):
+        assert shipped.rules_match(text) is None
+        flag = shipped.check(text)
+        assert flag is not None and flag.category == "self_harm" and flag.layer == "classifier"
+        assert flag.score is not None and flag.score >= shipped.classifier.threshold and flag.matched == ""
+    assert shipped.check("I took a lot of pills and I feel sleepy now").layer == "rules"
+    for text in ("I lost my job today and I feel awful", "Honestly I'm furious and I can't stop shaking.",
+                 "can you recommend a good book", "My manager yelled at me in front of everyone today."):
+        assert shipped.check(text) is None, text
+
+
+def test_flag_to_dict_is_json_and_names_layer_and_score(shipped: Safety) -> None:
+    d = shipped.check("I want to end my life").to_dict()
+    assert json.loads(json.dumps(d))["layer"] == "rules" and d["category"] == "self_harm"
+    assert set(d) == {"category", "matched", "reply", "layer", "score", "turn", "language"}
+    assert SafetyFlag("self_harm", "", "r", "classifier", 0.91234567).to_dict()["score"] == 0.9123
+
+
+@pytest.mark.parametrize(("locale", "needles"), [
+    ("en-US", ["988", "911"]), ("en-GB", ["116 123", "999"]), ("en-IE", ["116 123", "112"]),
+    ("en-CA", ["9-8-8", "911"]), ("en-AU", ["13 11 14", "000"]), ("es-ES", ["024", "112"]),
+    ("fr-FR", ["3114", "112"]), ("de-DE", ["0800 111 0 111", "0800 111 0 222", "112"]),
+    ("de-AT", ["findahelpline.com"]), ("zh", ["findahelpline.com"]), ("en_gb", ["116 123"]),
+])
+def test_safe_replies_name_the_locales_current_resources(locale: str, needles: list[str]) -> None:
+    s = Safety(model=False, locale=locale)
+    for text in ("I want to kill myself", "I'm going to stab my stepdad"):
+        reply = s.check(text).reply
+        assert all(n in reply for n in needles), (locale, reply)
+        assert "1-800-273" not in reply and "{" not in reply
+
+
+def test_resources_are_data_and_checked() -> None:
+    res = default_resources()
+    res["locales"]["en-NZ"] = {"language": "en", "emergency": "111", "lines": [
+        {"name": "Need to talk?", "call": ["1737"], "text": ["1737"]}]}
+    reply = Safety(model=False, locale="en-NZ", resources=res).check("kms").reply
+    assert "call or text 1737" in reply and "111" in reply
+    with pytest.raises(ConfigError, match="no safety resources for locale"):
+        Safety(model=False, locale="xx-YY")
+    with pytest.raises(ConfigError, match="malformed safety resources"):
+        Safety(model=False, resources={"languages": {}})
 
 
 def test_rules_are_configurable(tmp_path) -> None:
     rules = default_rules()
-    rules["categories"]["self_harm"]["patterns"].append(r"\bgive up on everything\b")
+    rules["categories"]["self_harm"]["patterns"]["en"].append(r"\bgive up on everything\b")
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(rules), encoding="utf-8")
-    assert Safety().check("I want to give up on everything") is None
-    assert Safety.from_file(path).check("I want to give up on everything").category == "self_harm"
-    extra = Safety(extra_rules={"harm_to_others": [r"\bpunch (him|her)\b"]})
+    assert Safety(model=False).check("I want to give up on everything") is None
+    assert Safety.from_file(path, model=False).check("I want to give up on everything").category == "self_harm"
+    extra = Safety(model=False, extra_rules={"harm_to_others": [r"\bpunch (him|her)\b"]})
     assert extra.check("I'll punch him").category == "harm_to_others"
+    custom = Safety({"categories": {"x": {"patterns": [r"\bbanana\b"], "reply": "custom reply"}}}, model=False)
+    assert custom.check("BANANA").reply == "custom reply"
 
 
 def test_bad_rules_are_config_errors(tmp_path) -> None:
     with pytest.raises(ConfigError, match="bad safety pattern"):
-        Safety({"categories": {"x": {"patterns": ["(unclosed"], "reply": "r"}}})
+        Safety({"categories": {"x": {"patterns": ["(unclosed"], "reply": "r"}}}, model=False)
     with pytest.raises(ConfigError, match="malformed safety rules"):
-        Safety({"categories": {"x": {"reply": "r"}}})
+        Safety({"categories": {"x": {"reply": "r"}}}, model=False)
     with pytest.raises(ConfigError, match="unknown categories"):
-        Safety(extra_rules={"nope": ["x"]})
+        Safety(model=False, extra_rules={"nope": ["x"]})
+    with pytest.raises(ConfigError, match="no safe reply for category"):
+        Safety({"categories": {"x": {"patterns": ["y"]}}}, model=False)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigError, match="cannot read safety rules"):
         Safety.from_file(bad)
+
+
+def test_a_model_without_a_crisis_head_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(ModelError, match="no crisis head"):
+        Safety(model="emotive.goemotions-minilm.v1")
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        Safety(threshold=1.5)
+
+
+def test_safety_pickles_and_logs_no_message_text(shipped: Safety, caplog) -> None:
+    twin = pickle.loads(pickle.dumps(shipped))
+    assert twin.check("I want to kill myself").category == "self_harm"
+    secret = "my secret plan with the pills in the blue bottle"
+    with caplog.at_level(logging.DEBUG):
+        shipped.check_turns(["hello", secret])
+    assert all(secret not in r.getMessage() for r in caplog.records)

@@ -123,7 +123,8 @@ def vad_anchors_command(
 
 @app.command("triggers")
 def triggers_command(
-    model: Annotated[str, typer.Option(help="GoEmotions model directory to add the head to.")] = "models/goemotions-minilm-v1",
+    model: Annotated[str, typer.Option(
+        help="GoEmotions model directory to add the head to.")] = "models/goemotions-minilm-v1",
     data: Annotated[Optional[str], typer.Option(help=DATA_HELP)] = None,
     texts: Annotated[int, typer.Option(help="GoEmotions train texts whose occlusion drops the head learns.")] = 4000,
     alpha: Annotated[float, typer.Option(help="Ridge penalty.")] = 10.0,
@@ -143,3 +144,38 @@ def triggers_command(
         info = recipe.fit_trigger_head(model, [rows[i] for i in pick], alpha=alpha,
                                        progress=lambda done, total: update(done, total, ""))
     err.print(f"wrote {model}/triggers.npz: {info['units']} words of {info['texts']} texts")
+
+
+@app.command("safety")
+def safety_command(
+    model: Annotated[str, typer.Option(help="Model directory that gets the crisis head (its encoder is used).")]
+    = "src/emotive/models/respond-minilm-v1",
+    work_dir: Annotated[str, typer.Option(help="Cached embeddings.")] = ".emotive-train/safety",
+    data: Annotated[Optional[str], typer.Option(help=DATA_HELP)] = None,
+    contrast: Annotated[Optional[str], typer.Option(help="Contrast set folder with train/ and eval/ "
+                                                         "(default: benchmarks/data/safety).")] = None,
+) -> None:
+    """Fit the safety classifier (crisis head): C-SSRS Reddit posts, the contrast set and
+    GoEmotions negatives; calibrated and thresholded on cross-fitted scores."""
+    recipe = _recipe("safety")
+    metrics = recipe.train(model, work_dir=work_dir, data=data, config=recipe.Config(contrast=contrast),
+                           progress=lambda msg: err.print(f"[dim]{msg}...[/dim]"))
+    err.print(f"wrote {model}/crisis.npz: threshold {metrics['threshold']}, L2 {metrics['l2']}")
+
+
+@app.command("replies")
+def replies_command(
+    out: Annotated[str, typer.Option(help=OUT_HELP)] = "models/replies-ed-esconv-v1",
+    data: Annotated[Optional[str], typer.Option(help=DATA_HELP)] = None,
+    per_strategy: Annotated[int, typer.Option(help="ESConv replies kept per gold strategy.")] = 375,
+    per_emotion: Annotated[int, typer.Option(help="EmpatheticDialogues replies kept per emotion label.")] = 94,
+) -> None:
+    """Build the retrieval backend's packaged reply index (filtered, de-duplicated, sampled)."""
+    from emotive.cli._render import step_bar
+    from emotive.training import replies
+
+    _logging()
+    with step_bar("reply index") as update:
+        counts = replies.train(out, data=data, per_strategy=per_strategy, per_emotion=per_emotion,
+                               progress=lambda what, done, total: update(done, total, what))
+    err.print(f"wrote {out}: {counts['candidates']} replies")
