@@ -190,6 +190,16 @@ def report(res: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _previous() -> dict[str, Any]:
+    """The results of the last run (a partial rerun keeps the parts it does not measure)."""
+    from _common import RESULTS_DIR
+
+    try:
+        return dict(json.loads((RESULTS_DIR / "batch.json").read_text(encoding="utf-8"))["results"])
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=50_000, help="texts for the overhead and Ray runs")
@@ -198,16 +208,23 @@ def main() -> None:
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--resume-rows", type=int, default=4000)
     ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--parts", default="overhead,memory,resume,ray",
+                    help="what to measure; the others are kept from the last results file")
     args = ap.parse_args()
+    parts = set(args.parts.split(",")) - ({"ray"} if args.no_ray else set())
+    res: dict[str, Any] = _previous()
     with tempfile.TemporaryDirectory(prefix="emotive-batch-") as tmp:
         folder = Path(tmp)
-        res: dict[str, Any] = {"overhead": overhead(folder, args.rows)}
-        res["memory"] = memory(folder, [int(x) for x in args.memory.split(",")],
-                               [int(x) for x in args.cli_memory.split(",") if x])
-        res["resume"] = resume(folder, args.resume_rows, args.kills)
-        if not args.no_ray:
+        if "overhead" in parts or "ray" in parts:
+            res["overhead"] = overhead(folder, args.rows)
+        if "memory" in parts:
+            res["memory"] = memory(folder, [int(x) for x in args.memory.split(",")],
+                                   [int(x) for x in args.cli_memory.split(",") if x])
+        if "resume" in parts:
+            res["resume"] = resume(folder, args.resume_rows, args.kills)
+        if "ray" in parts:
             res["ray"] = ray_vs_local(folder, Path(res["overhead"]["input"]), args.rows)
-    res["overhead"].pop("input")
+    res["overhead"].pop("input", None)
     payload = {"command": command_line(), "date": utc_now(),
                "machine": machine_info(["onnxruntime", "pyarrow", "ray"]), "results": res}
     md = report(res)

@@ -27,7 +27,7 @@ from emotive._errors import InputError
 from emotive._files import atomic_path
 
 OUTPUTS = ("jsonl", "csv", "parquet")
-ROW_GROUP = 65_536
+ROW_GROUP = 16_384
 _LINE_BREAKS = re.compile("[\u0085\u2028\u2029]")  # line ends to str.splitlines, not to JSON
 BASE_COLUMNS = (("line", "int64"), ("text", "string"), ("top", "string"), ("labels", "string"),
                 ("error", "string"), ("truncated", "bool"), ("clipped", "bool"))
