@@ -31,9 +31,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, log, machine_info, markdown_table, utc_now, write_results  # noqa: E402
 
-from emotive.analyze._themes import themes  # noqa: E402
 from emotive.datasets import esconv  # noqa: E402
 from emotive.models._encoder import SentenceEncoder  # noqa: E402
+from emotive.report import themes  # noqa: E402
 
 GRID = {"words": (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4),
         "meaning": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from emotive.analyze import mine_causes
-from emotive.analyze._themes import terms, themes
+from emotive.report._themes import terms, themes
 
 SPANS = ["the refund was denied", "refund denied again", "they denied my refund", "CI is red",
          "the CI build is broken", "build broken on main", "the", "ok so"]

@@ -11,7 +11,7 @@ from emotive.analyze._conversation import ConversationAnalysis, TurnAnalysis
 from emotive.analyze._explain import Trigger, candidates, occluded, unit_features
 from emotive.analyze._mining import CauseReport, check_emotion, mine_causes
 from emotive.analyze._plot import load_or_analyze, render_html, write_plot
-from emotive.analyze._themes import Theme, themes
+from emotive.report import Theme, themes
 
 __all__ = ["Analyzer", "Cause", "CauseFinder", "CauseReport", "ConversationAnalysis",
            "ConversationBatch", "Summary", "TextBatch", "Theme", "Trigger", "TurnAnalysis",

@@ -8,8 +8,8 @@ from typing import Any
 
 from emotive._errors import ConfigError, InputError
 from emotive.analyze._analyzer import Analyzer
-from emotive.analyze._themes import themes
 from emotive.io import ConvRow, open_conversations
+from emotive.report import themes
 from emotive.runner import Job, chunk_rows, run
 
 

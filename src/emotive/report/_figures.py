@@ -195,7 +195,7 @@ def cause_themes(tally: CauseTally, *, themes_by: str = "words", clusters: int =
     """Group each negative emotion's sampled cause spans into themes (``emotive.analyze.themes``:
     by shared words, or by meaning with the shipped sentence encoder); counts are scaled
     from the sample to every span."""
-    from emotive.analyze import themes
+    from emotive.report._themes import themes
 
     out = []
     for emotion, turns in tally.turns.most_common():
