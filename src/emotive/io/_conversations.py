@@ -35,6 +35,7 @@ from emotive.io._readers import (
     clip,
     detect_format,
     load_json_line,
+    open_bytes,
     open_rows,
 )
 from emotive.schema import UNKNOWN_SPEAKER, Conversation, Utterance
@@ -77,7 +78,7 @@ def open_conversations(path: str, fmt: str | None = None, *, text_column: str = 
                              "(and --speaker-column)", source=path)
         check_input(path)
         total = None if path == "-" else os.path.getsize(path)
-        return ConversationSource(path, _nested(_open(path), max_chars), total, "bytes")
+        return ConversationSource(path, _nested(open_bytes(path), max_chars), total, "bytes")
     rows = open_rows(path, fmt, text_column=text_column, text_field=text_column, max_chars=max_chars)
     return ConversationSource(path, _flat(rows, path, conversation_column, speaker_column, turn_column),
                               rows.total, rows.unit)
@@ -86,17 +87,6 @@ def open_conversations(path: str, fmt: str | None = None, *, text_column: str = 
 def read_conversations(path: str, fmt: str | None = None, **options: Any) -> Iterator[ConvRow]:
     """The conversations of ``path`` in order (see ``open_conversations``)."""
     return open_conversations(path, fmt, **options).rows
-
-
-def _open(path: str) -> BinaryIO:
-    if path == "-":
-        import sys
-
-        return sys.stdin.buffer
-    try:
-        return open(path, "rb")  # noqa: SIM115 - closed by the generator
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", source=path) from None
 
 
 def _nested(fh: BinaryIO, max_chars: int) -> Iterator[ConvRow]:

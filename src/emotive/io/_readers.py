@@ -115,7 +115,7 @@ def open_rows(path: str, fmt: str | None = None, *, text_column: str = "text",
     if kind == "parquet":
         return _parquet(path, text_column, max_chars)
     total = None if path == "-" else os.path.getsize(path)
-    raw = _open_bytes(path)
+    raw = open_bytes(path)
     if kind == "txt":
         rows = _txt(raw, max_chars)
     elif kind == "jsonl":
@@ -132,7 +132,8 @@ def read_rows(path: str, fmt: str | None = None, *, text_column: str = "text",
                      max_chars=max_chars).rows
 
 
-def _open_bytes(path: str) -> BinaryIO:
+def open_bytes(path: str) -> BinaryIO:
+    """``path`` opened for reading bytes (``-``: stdin); an unreadable file is an ``InputError``."""
     if path == "-":
         return sys.stdin.buffer
     try:
