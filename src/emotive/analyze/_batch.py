@@ -6,6 +6,7 @@ opens the source, describes the job and hands both to ``emotive.runner.run``.
 
 from __future__ import annotations
 
+import reprlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,7 +88,7 @@ class TextBatch:
     def _record(self, row: Row, problem: str | None, results: Any) -> dict[str, Any]:
         if problem:
             text = row.text if isinstance(row.text, (str, int, float, bool)) or row.text is None \
-                else str(row.text)[:1000]
+                else reprlib.repr(row.text)  # a list or object: bounded, whatever its size
             return {"line": row.line, "text": text, "error": problem}
         record = {"line": row.line, **next(results).to_dict()}
         if row.clipped:

@@ -85,23 +85,22 @@ def candidates(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def head_drops(enc, states: np.ndarray, weight: np.ndarray, bias: np.ndarray,
-               spans: list[tuple[int, int]]) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Each unit's predicted probability drop (units, labels) from one text's token states
-    (tokens, dim): the trigger head sees the mean state of the unit's tokens and the mean
-    state of the text."""
+def unit_features(enc, states: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The trigger head's input for each unit (units, 2 x dim): the mean state of the
+    unit's tokens and the mean state of the text."""
     mean = states.mean(0)
     feats = np.zeros((len(spans), 2 * states.shape[1]), dtype=np.float32)
     for u, (s, e) in enumerate(spans):
         mine = [k for k, off in enumerate(enc.offsets) if _inside(off, s, e)]
         feats[u] = np.concatenate([states[mine].mean(0) if mine else mean, mean])
-    return feats @ weight + bias
+    return feats
 
 
-def unit_features(enc, states: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The trigger head's input for each unit (what ``head_drops`` multiplies)."""
-    return head_drops(enc, states, np.eye(2 * states.shape[1], dtype=np.float32),
-                      np.zeros(2 * states.shape[1], dtype=np.float32), spans)
+def head_drops(enc, states: np.ndarray, weight: np.ndarray, bias: np.ndarray,
+               spans: list[tuple[int, int]]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Each unit's predicted probability drop (units, labels) from one text's token states
+    (tokens, dim), by the linear trigger head."""
+    return unit_features(enc, states, spans) @ weight + bias
 
 
 def _inside(offset: tuple[int, int], s: int, e: int) -> bool:

@@ -55,11 +55,10 @@ def mine_causes(path: str, *, emotion: str | None = None, analyzer: Analyzer | N
     report = CauseReport(path, emotion, themes_by=themes_by)
     source = open_conversations(path, read_options.pop("fmt", None), **read_options)
     job = Job("causes", CauseBatch(analyzer, path, emotion), chunk_rows(chunk), _tally)
-    result = run(source, job, sink=report.causes.extend, progress=progress, engine=engine,
-                 engine_options=engine_options)
+    result = run(source, job, sink=lambda turns: report.causes.extend(c for t in turns for c in t["causes"]),
+                 progress=progress, engine=engine, engine_options=engine_options)
     report.conversations = int(result.counts.get("conversations", 0))
     report.emotional_turns = int(result.counts.get("emotional_turns", 0))
-    report.causes = [c for c in report.causes if "text" in c]
     texts = [c["text"] for c in report.causes]
     vectors = None
     if themes_by == "meaning" and texts:
@@ -85,8 +84,8 @@ def check_emotion(emotion: str | None, analyzer: Analyzer) -> None:
 
 @dataclass
 class CauseBatch:
-    """The causes job's batch function: conversations in, their cause spans out (plus one
-    count record per emotional turn, so that turns without a cause are counted too)."""
+    """The causes job's batch function: conversations in, one record per emotional turn out,
+    holding that turn's cause spans (none for a turn whose causes were not found)."""
 
     analyzer: Analyzer
     source: str
@@ -102,16 +101,16 @@ class CauseBatch:
             for turn in res.turns:
                 if turn.emotion == "neutral" or (self.emotion and turn.emotion != self.emotion):
                     continue
-                out.append({"emotional_turn": 1})
-                out += [{"conversation": res.id, "turn": turn.index, "emotion": turn.emotion,
-                         "cause_turn": c.turn, "text": c.text, "score": round(c.score, 4)}
-                        for c in turn.causes or () if c.text.strip()]
+                out.append({"causes": [
+                    {"conversation": res.id, "turn": turn.index, "emotion": turn.emotion,
+                     "cause_turn": c.turn, "text": c.text, "score": round(c.score, 4)}
+                    for c in turn.causes or () if c.text.strip()]})
         return out
 
 
 def _tally(chunk: list[ConvRow], records: list[dict[str, Any]]) -> dict[str, Any]:
     return {"conversations": len(chunk),
-            "emotional_turns": sum("emotional_turn" in r for r in records)}
+            "emotional_turns": len(records)}
 
 
 def _theme(theme, causes: list[dict[str, Any]], examples: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -86,7 +86,8 @@ class RetrievalBackend(Backend):
         """Whether ``prepare`` would build the full index from the corpora first."""
         if self._index is not None or self.options.index == "packaged":
             return False
-        return ix.load(self._cache_folder()) is None
+        folder = self._cache_folder()
+        return not all((folder / name).is_file() for name in ("index.npz", "candidates.jsonl"))
 
     def _cache_folder(self):  # noqa: ANN202
         o = self.options

@@ -24,7 +24,7 @@ from emotive.models import Head, LinearHead, Manifest, OnnxModel, SentenceEncode
 
 CONTEXT_TURNS = 4
 # the fine-tuned planner reads its newest 128 tokens (trained on 160): on ESConv valid,
-# accuracy 0.3388 vs 0.3396 at 160 and bias B 0.762 vs 0.843, and a fifth fewer tokens
+# accuracy 0.3388 vs 0.3396 at 160 and bias B 0.762 vs 0.843 (benchmarks/strategy_length.py)
 MAX_TOKENS = 128
 HISTORY_TAGGED = 6  # unknown strategies are tagged for the last 6 supporter turns (all the planner reads)
 SEEKER, SUPPORTER = "usr", "sys"

@@ -71,18 +71,20 @@ def run(source: Any, job: Job, output: str | None = None, *, layout: Layout | No
         raise ConfigError("--resume needs an input file: stdin cannot be read again")
     if sink is None:
         check_output(output)
-    chunks = _chunks(source, job)
-    results = _execute(job, chunks, engine, engine_options or {})
+    results = _Results(_Chunks(source, job), job.process, engine, engine_options or {})
     tick = _bound(progress, source) if progress is not None else None
+    if sink is not None:
+        return _drain(results, job, lambda index, records, counts: sink(records), {}, tick)
     if not to_file:
-        return _to_stream(results, output, layout, fmt, top_k, sink, job, tick)
+        with Writer(None, layout or Layout((), dict), fmt, top_k) as writer:
+            return _drain(results, job, lambda index, records, counts: writer.write_many(records), {}, tick)
     kind = output_kind(output, fmt)
     assert layout is not None and output is not None
     ledger = Ledger(output, kind, layout, top_k)
     done = ledger.open(_identity(source, job, kind, top_k), resume)
     results.skip = set(done)
     try:
-        result = _to_ledger(results, ledger, done, job, tick)
+        result = _drain(results, job, ledger.commit, done, tick)
     except InputError:
         ledger.discard()  # a bad row fails every rerun of this input: nothing to resume
         raise
@@ -90,8 +92,10 @@ def run(source: Any, job: Job, output: str | None = None, *, layout: Layout | No
     return result
 
 
-def _to_ledger(results: Any, ledger: Ledger, done: dict[int, dict[str, Any]], job: Job,
-               progress: Callable[[int], None] | None) -> RunResult:
+def _drain(results: _Results, job: Job, keep: Callable[[int, Records, dict[str, Any]], None],
+           done: dict[int, dict[str, Any]], progress: Callable[[int], None] | None) -> RunResult:
+    """Give each new chunk's records and counts to ``keep``; take a finished chunk's counts
+    from ``done`` (the ledger's); sum the counts."""
     result = RunResult(counts={})
     for index, items, records, position, blanks in results:
         if index in done:
@@ -99,32 +103,11 @@ def _to_ledger(results: Any, ledger: Ledger, done: dict[int, dict[str, Any]], jo
             result.resumed += 1
         else:
             counts = _with_blanks(job.tally(items, records), blanks)
-            ledger.commit(index, records, counts)
+            keep(index, records, counts)
         _add(result.counts, counts)
         result.chunks = index + 1
         if progress is not None:
             progress(position)
-    _add(result.counts, {"blank": results.tail_blanks})
-    return result
-
-
-def _to_stream(results: Any, output: str | None, layout: Layout | None, fmt: str | None,
-               top_k: int | None, sink: Callable[[Records], None] | None, job: Job,
-               progress: Callable[[int], None] | None) -> RunResult:
-    result = RunResult(counts={})
-    writer = Writer(None, layout or Layout((), dict), fmt, top_k).__enter__() if sink is None else None
-    for index, items, records, position, blanks in results:
-        if writer is not None:
-            writer.write_many(records)
-        else:
-            assert sink is not None
-            sink(records)
-        _add(result.counts, _with_blanks(job.tally(items, records), blanks))
-        result.chunks = index + 1
-        if progress is not None:
-            progress(position)
-    if writer is not None:
-        writer.__exit__(None, None, None)
     _add(result.counts, {"blank": results.tail_blanks})
     return result
 
@@ -154,10 +137,6 @@ class _Chunks:
         self.tail_blanks = self.blanks
 
 
-def _chunks(source: Iterable[Any], job: Job) -> _Chunks:
-    return _Chunks(source, job)
-
-
 class _Results:
     """The chunks with their records, in input order; chunks in ``skip`` are not run."""
 
@@ -179,10 +158,6 @@ class _Results:
 
             return ray_results(self.process, iter(self.chunks), self.skip, self.options)
         return _local(self.process, iter(self.chunks), self.skip)
-
-
-def _execute(job: Job, chunks: _Chunks, engine: str, options: dict[str, Any]) -> _Results:
-    return _Results(chunks, job.process, engine, options)
 
 
 def _local(process: Callable[[list[Any]], Records], chunks: Iterator[tuple[int, list[Any], int, int]],
