@@ -18,6 +18,12 @@ __version__ = "0.1.0"
 __all__ = [
     "Analysis",
     "Analyzer",
+    "BackendConnectError",
+    "BackendError",
+    "BackendProtocolError",
+    "BackendStatusError",
+    "BackendTimeoutError",
+    "BackendUnavailableError",
     "ConfigError",
     "Conversation",
     "EmotionScore",
@@ -35,12 +41,26 @@ _WHERE = {
     "EmotionScore": "emotive.schema", "Utterance": "emotive.schema",
     "Analyzer": "emotive.analyze", "analyze": "emotive.analyze",
     "analyze_file": "emotive.analyze", "get_scheme": "emotive.taxonomy",
+    "BackendConnectError": "emotive._errors", "BackendError": "emotive._errors",
+    "BackendProtocolError": "emotive._errors", "BackendStatusError": "emotive._errors",
+    "BackendTimeoutError": "emotive._errors", "BackendUnavailableError": "emotive._errors",
     "ConfigError": "emotive._errors", "EmotiveError": "emotive._errors",
     "InputError": "emotive._errors", "ModelError": "emotive._errors",
 }
 
 if TYPE_CHECKING:
-    from emotive._errors import ConfigError, EmotiveError, InputError, ModelError
+    from emotive._errors import (
+        BackendConnectError,
+        BackendError,
+        BackendProtocolError,
+        BackendStatusError,
+        BackendTimeoutError,
+        BackendUnavailableError,
+        ConfigError,
+        EmotiveError,
+        InputError,
+        ModelError,
+    )
     from emotive.analyze import Analyzer, analyze, analyze_file
     from emotive.schema import Analysis, Conversation, EmotionScore, Utterance
     from emotive.taxonomy import get_scheme

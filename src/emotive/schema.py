@@ -59,8 +59,23 @@ class Analysis:
     """The emotions of one text.
 
     ``scores`` maps every label of ``scheme`` to a probability; ``labels`` are the labels
-    over their threshold, best first, never empty (the top label when none passes);
-    ``truncated`` says the text was longer than the model reads.
+    over their threshold, best first, never empty (the best-scoring label when none
+    passes); ``truncated`` says the text was longer than the model reads.
+
+    ``top`` is the best-scoring label *that passes its threshold* (the best of ``labels``),
+    or the best score overall when none passes, so ``top`` is always one of ``labels``: a
+    label with a higher score under a stricter threshold does not become ``top``. Every
+    output (``to_dict``, the CLI, conversation turns) reads this one property.
+
+    ``language`` is the ISO 639-1 code of the text's language, or None when the text is
+    too short or too mixed to tell (emoji, "ok", "lol"); ``supported`` is False only when
+    the language is known and the model was not trained on it (its scores are a guess).
+
+    >>> a = Analysis("ugh", {"sadness": 0.6, "disappointment": 0.4}, ("disappointment",))
+    >>> a.top
+    'disappointment'
+    >>> Analysis("hm", {"joy": 0.2, "neutral": 0.3}, ()).top
+    'neutral'
     """
 
     text: str
@@ -68,11 +83,15 @@ class Analysis:
     labels: tuple[str, ...]
     scheme: str = "goemotions"
     truncated: bool = False
+    language: str | None = None
+    supported: bool = True
 
     @property
     def top(self) -> str:
-        """The label with the highest score."""
-        return max(self.scores, key=self.scores.__getitem__)
+        """The best-scoring label among ``labels`` (those over their threshold), or the
+        best-scoring label overall when ``labels`` is empty."""
+        pool = [lab for lab in self.labels if lab in self.scores] or list(self.scores)
+        return max(pool, key=self.scores.__getitem__)
 
     def ranked(self, top_k: int | None = None) -> list[EmotionScore]:
         """Scores best first, cut to ``top_k``."""
@@ -84,12 +103,15 @@ class Analysis:
         return [{"label": s.label, "score": s.score} for s in self.ranked(top_k)]
 
     def to_dict(self, top_k: int | None = None) -> dict[str, Any]:
-        """A JSON-ready dict: ``text``, ``labels``, ``scores`` (best first), ``top``."""
+        """A JSON-ready dict: ``text``, ``labels``, ``scores`` (best first), ``top``,
+        ``language``, ``supported``."""
         out: dict[str, Any] = {
             "text": self.text,
             "labels": list(self.labels),
             "scores": {s.label: round(s.score, 4) for s in self.ranked(top_k)},
             "top": self.top,
+            "language": self.language,
+            "supported": self.supported,
         }
         if self.truncated:
             out["truncated"] = True
@@ -117,7 +139,8 @@ class Plan:
 
     LLM backends read the prompt in the messages instead; backends that use the plan
     directly (the offline retrieval backend) read it here. ``user_candidates``: the user's
-    most likely EmpatheticDialogues-32 emotions, best first.
+    most likely EmpatheticDialogues-32 emotions, best first; ``strategies``: the planned
+    strategies in order (``strategy`` first) when the planner gave several.
 
     >>> Plan((Turn("user", "I passed!"),), strategy="Question").to_dict()["strategy"]
     'Question'
@@ -128,6 +151,7 @@ class Plan:
     reply_emotion: str | None = None
     user_emotion: str | None = None
     user_candidates: tuple[str, ...] = ()
+    strategies: tuple[str, ...] = ()
 
     def unguided(self) -> Plan:
         """The same turns with nothing planned (the similarity-only baseline)."""
@@ -136,7 +160,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"turns": [t.to_dict() for t in self.turns], "strategy": self.strategy,
                 "reply_emotion": self.reply_emotion, "user_emotion": self.user_emotion,
-                "user_candidates": list(self.user_candidates)}
+                "user_candidates": list(self.user_candidates), "strategies": list(self.strategies)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Plan:

@@ -7,7 +7,7 @@ from emotive._errors import ConfigError
 from emotive._metrics import bradley_terry, preference_bias
 from emotive.datasets.esconv import STRATEGIES
 from emotive.respond.persona import SUPPORTIVE, EmotionTransition, Persona, persona_from
-from emotive.respond.strategy import StrategyPlanner, guarded, history_features, step_texts
+from emotive.respond.strategy import StrategyPlan, StrategyPlanner, guarded, history_features, sequence_of, step_texts
 
 
 def test_step_texts_pick_the_last_turn_of_each_role() -> None:
@@ -54,6 +54,27 @@ def test_planner_on_a_tiny_model(tiny_encoder) -> None:
     assert planner.fill_history(turns, None)[0] in STRATEGIES  # tagged from the text
     with pytest.raises(ConfigError, match="history has 2 strategies for 1 supporter turns"):
         planner.plan(turns, ["Question", "Others"])
+
+
+def test_a_sequence_adds_strategies_close_to_the_best_in_score_order() -> None:
+    scores = np.array([0.1, 0.5, 0.45, 0.44, 0.0, 0.0, 0.0, 0.0])
+    assert sequence_of(scores) == (STRATEGIES[1],)
+    assert sequence_of(scores, 2) == (STRATEGIES[1], STRATEGIES[2])
+    assert sequence_of(scores, 3, ratio=0.89) == (STRATEGIES[1], STRATEGIES[2])
+    assert sequence_of(np.zeros(8), 3) == (STRATEGIES[0],)  # all zero: one strategy, not eight
+
+
+def test_planner_sequences_start_with_the_chosen_strategy(tiny_encoder) -> None:
+    turns = [("usr", "I lost my job."), ("sys", "What happened?"), ("usr", "They let me go.")]
+    one = StrategyPlanner(tiny_encoder).plan(turns, ["Question"])
+    many = StrategyPlanner(tiny_encoder, max_strategies=3, sequence_ratio=0.0).plan(turns, ["Question"])
+    assert one.sequence == (one.strategy,)
+    assert many.strategy == one.strategy and many.sequence[0] == one.strategy and len(many.sequence) == 3
+    assert many.to_dict()["sequence"] == list(many.sequence)
+    with pytest.raises(ConfigError, match="starts with its strategy"):
+        StrategyPlan("Question", {}, {}, sequence=("Others",))
+    with pytest.raises(ConfigError, match="max_strategies must be at least 1"):
+        StrategyPlanner(tiny_encoder, max_strategies=0)
 
 
 def test_persona_checks_and_presets(tiny_encoder) -> None:

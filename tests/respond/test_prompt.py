@@ -59,6 +59,11 @@ def test_plan_lines_name_the_strategy_and_tone() -> None:
     system = _prompt.system_prompt(g, two_stage=False)
     assert "Support strategy: Reflection of feelings: name and reflect" in system
     assert "gentle and compassionate" in system
+    two = Guidance(strategy=StrategyPlan("Question", {}, {}, sequence=("Question", "Self-disclosure")))
+    lines = _prompt.system_prompt(two, two_stage=False).splitlines()
+    assert lines.index("- Then: Self-disclosure: " + _prompt.STRATEGY_HINTS["Self-disclosure"] + ".") == \
+        lines.index("- Support strategy: Question: " + _prompt.STRATEGY_HINTS["Question"] + ".") + 1
+    assert two.plan().strategies == ("Question", "Self-disclosure")
 
 
 def test_client_instructions_come_first_verbatim() -> None:

@@ -21,7 +21,16 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
-from emotive._errors import BackendError, ConfigError
+from emotive._errors import (
+    BackendConnectError,
+    BackendError,
+    BackendProtocolError,
+    BackendStatusError,
+    BackendTimeoutError,
+    BackendUnavailableError,
+    ConfigError,
+)
+from emotive.backends._async import AsyncBackend, AsyncResultStream, ThreadedAsyncBackend
 from emotive.backends._base import (
     Backend,
     BackendOptions,
@@ -33,13 +42,22 @@ from emotive.backends._base import (
 )
 
 __all__ = [
+    "AsyncBackend",
+    "AsyncResultStream",
     "Backend",
+    "BackendConnectError",
+    "BackendError",
     "BackendOptions",
+    "BackendProtocolError",
+    "BackendStatusError",
+    "BackendTimeoutError",
+    "BackendUnavailableError",
     "GROUP",
     "GenerateOptions",
     "GenerateResult",
     "Message",
     "ResultStream",
+    "ThreadedAsyncBackend",
     "backend_class",
     "backend_names",
     "describe_backends",

@@ -4,7 +4,8 @@ A backend turns chat ``messages`` (OpenAI format: ``{"role": "system"|"user"|"as
 "content": str}``) into a reply: ``generate`` returns a ``GenerateResult`` (the text and
 what the backend wants to say about it: the model, the finish reason, the chosen
 candidate...), ``stream`` yields the text in pieces and *returns* the ``GenerateResult``
-when it ends (a generator's return value; :class:`ResultStream` collects it). Nothing
+when it ends (a generator's return value; :class:`ResultStream` collects it).
+``async_form()`` gives the same backend for ``asyncio`` code (``emotive.backends.AsyncBackend``). Nothing
 about a call is kept on the backend, so one backend serves concurrent calls. It declares
 what it can do (``can_stream``, ``needs_key``, ``key_env_var``) and takes typed options: a
 pydantic model with ``extra="forbid"``, so a misspelt option is an error, not a silent
@@ -20,12 +21,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from emotive._errors import ConfigError, InputError
 from emotive.schema import Plan
+
+if TYPE_CHECKING:
+    from emotive.backends._async import AsyncBackend
 
 Message = Mapping[str, str]
 
@@ -140,6 +144,21 @@ class Backend(ABC):
         result = GenerateResult.of(self.generate(messages, options))
         yield result.text
         return result
+
+    def async_form(self) -> AsyncBackend:
+        """This backend for ``asyncio`` code (``await form.generate(...)``, ``async for`` over
+        ``form.stream(...)``). The default runs the sync methods in worker threads; a backend
+        with native async I/O overrides it.
+
+        >>> import asyncio
+        >>> from emotive.backends import get_backend
+        >>> form = get_backend("mock", replies=["Hi."]).async_form()
+        >>> form.name, asyncio.run(form.generate([{"role": "user", "content": "hello"}])).text
+        ('mock', 'Hi.')
+        """
+        from emotive.backends._async import ThreadedAsyncBackend
+
+        return ThreadedAsyncBackend(self)
 
 
 def message_dicts(messages: Sequence[Message]) -> list[dict[str, str]]:

@@ -1,10 +1,18 @@
 """A backend for any OpenAI-compatible chat server: vLLM, Ollama, llama.cpp server, OpenAI.
 
-It posts to ``{base_url}/chat/completions``, whole or streamed over server-sent events.
-Every request has a connect and a read timeout, and a streamed or whole reply a total
-``deadline``; connection errors, timeouts, HTTP 429 and 5xx are retried with exponential
-backoff (other 4xx never are). Every failure is a ``BackendError`` saying what happened,
-the URL and the fix.
+It posts to ``{base_url}/chat/completions``, whole or streamed over server-sent events, in a
+sync form (``OpenAIBackend``, on ``httpx.Client``) and a native async one (``async_form()``, on
+``httpx.AsyncClient``); both share the options, the retries, the parsing and the errors below.
+
+Limits: every read has a ``timeout``, the connection a ``connect_timeout``, and one request,
+all its attempts and the waits between them, one total ``deadline``. Connection errors,
+timeouts, HTTP 429 and 5xx are retried with exponential backoff while the deadline allows
+(other 4xx never are). A reply, whole or streamed, larger than ``max_reply_bytes`` is cut off
+at once. After ``breaker_failures`` failed calls in a row the backend fails fast
+(``BackendUnavailableError``) for ``breaker_reset`` seconds, then lets one probe call through.
+
+Every failure is a ``BackendError`` subclass (connect, timeout, status, protocol, unavailable)
+saying what happened, the URL and the fix; the API key never appears in a message.
 
 >>> backend = OpenAIBackend(base_url="http://localhost:8000/v1", model="qwen2.5-0.5b-instruct")
 >>> backend.generate([{"role": "user", "content": "hi"}]).text  # doctest: +SKIP
@@ -13,23 +21,36 @@ the URL and the fix.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import itertools
 import json
 import os
+import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+import urllib.parse
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field, field_validator
 
-from emotive._errors import BackendError
+from emotive._errors import (
+    BackendConnectError,
+    BackendError,
+    BackendProtocolError,
+    BackendStatusError,
+    BackendTimeoutError,
+)
+from emotive.backends._async import AsyncBackend, AsyncResultStream
 from emotive.backends._base import Backend, BackendOptions, GenerateOptions, GenerateResult, Message, message_dicts
+from emotive.backends._limits import CircuitBreaker, Deadline
 
 if TYPE_CHECKING:
     import httpx
 
 DEFAULT_BASE_URL = "http://localhost:8000/v1"
 MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After ends the retries at once
+MAX_ERROR_BODY = 64 * 1024  # bytes of an error response read for its message
 _SNIPPET = 200
 _T = TypeVar("_T")
 
@@ -56,7 +77,13 @@ class OpenAIOptions(BackendOptions):
     connect_timeout: float = Field(5.0, gt=0, description="seconds to wait for the connection")
     retries: int = Field(2, ge=0, description="retries on connection errors, timeouts, HTTP 429 and 5xx")
     backoff: float = Field(0.5, ge=0, description="seconds before the first retry, doubled each time")
-    deadline: float = Field(300.0, gt=0, description="total seconds for one reply, streamed or not (per attempt)")
+    deadline: float = Field(300.0, gt=0, description="total seconds for one request, streamed or not: "
+                                                     "every attempt and the waits between them")
+    max_reply_bytes: int = Field(1024 * 1024, gt=0, description="largest reply accepted, whole or streamed "
+                                                                "(bytes); a larger one is cut off at once")
+    breaker_failures: int = Field(5, ge=0, description="failed calls in a row that open the circuit breaker "
+                                                       "(calls then fail fast); 0 turns it off")
+    breaker_reset: float = Field(30.0, gt=0, description="seconds the breaker stays open before one probe call")
 
     @field_validator("base_url")
     @classmethod
@@ -75,10 +102,6 @@ class _Retryable(Exception):
         self.wait = wait
 
 
-class _DeadlinePassed(Exception):
-    pass
-
-
 class OpenAIBackend(Backend):
     """Any OpenAI-compatible /chat/completions server (vLLM, Ollama, llama.cpp, OpenAI)."""
 
@@ -92,7 +115,11 @@ class OpenAIBackend(Backend):
     def __init__(self, **options: Any):
         super().__init__(**options)
         self.url = f"{self.options.base_url}/chat/completions"
+        self.where = _without_userinfo(self.url)
+        self.breaker = CircuitBreaker(self.options.breaker_failures, self.options.breaker_reset)
         self._client: httpx.Client | None = None
+        self._async: AsyncOpenAIBackend | None = None
+        self._lock = threading.Lock()
 
     def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> GenerateResult:
         """The reply's ``choices[0].message.content``; metadata: the server's ``model``,
@@ -102,32 +129,55 @@ class OpenAIBackend(Backend):
         'Hello! How can I help you today?'
         """
         body = self._body(messages, options, stream=False)
-        raw = self._retrying(lambda: self._fetch(body))
-        data = _parse_json(raw, self.url)
-        text = _reply_text(data, self.url)
-        return GenerateResult(text, _metadata(data, data["choices"][0].get("finish_reason")))
+        deadline = Deadline(self.options.deadline)
+        with self.breaker.guard(self.where):
+            return self._result(self._retrying(lambda: self._fetch(body, deadline), deadline))
 
     def stream(self, messages: Sequence[Message],
                options: GenerateOptions | None = None) -> Generator[str, None, GenerateResult]:
         """The reply's ``delta.content`` pieces as they arrive, returning the whole result
-        (metadata as :meth:`generate`'s); a stream cut short raises ``BackendError``.
+        (metadata as :meth:`generate`'s); a stream cut short raises ``BackendProtocolError``.
 
         >>> "".join(OpenAIBackend().stream([{"role": "user", "content": "hi"}]))  # doctest: +SKIP
         'Hello! How can I help you today?'
         """
+        import httpx
+
         body = self._body(messages, options, stream=True)
-        started = time.monotonic()
-        response = self._retrying(lambda: self._open(body))
-        try:
-            return (yield from self._pieces(response, started))
-        finally:
-            response.close()
+        deadline = Deadline(self.options.deadline)
+        with self.breaker.guard(self.where):
+            response = self._retrying(lambda: self._open(body, deadline), deadline)
+            reader = _StreamReader(self, deadline)
+            try:
+                for chunk in response.iter_bytes():
+                    yield from reader.feed(chunk)
+                    if reader.done:
+                        break
+            except httpx.TransportError as exc:
+                raise reader.transport_error(exc) from exc
+            finally:
+                response.close()
+            return reader.end()
+
+    def async_form(self) -> AsyncOpenAIBackend:
+        """The native async form (``httpx.AsyncClient``), one per backend: the same options,
+        retries, errors and circuit breaker.
+
+        >>> form = OpenAIBackend().async_form()
+        >>> form.name, form is OpenAIBackend().async_form(), form.backend.async_form() is form
+        ('openai', False, True)
+        """
+        with self._lock:
+            if self._async is None:
+                self._async = AsyncOpenAIBackend(self)
+            return self._async
 
     def close(self) -> None:
         """Close the pooled connections; the backend reconnects if used again."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     def __enter__(self) -> OpenAIBackend:
         return self
@@ -135,7 +185,65 @@ class OpenAIBackend(Backend):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- request -----------------------------------------------------------------------
+    # -- one attempt (sync) -------------------------------------------------------------
+
+    def _http(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                import httpx
+
+                self._client = httpx.Client(**self._client_settings())
+            return self._client
+
+    def _retrying(self, call: Callable[[], _T], deadline: Deadline) -> _T:
+        for attempt in itertools.count():
+            try:
+                return call()
+            except _Retryable as exc:
+                time.sleep(self._retry_wait(exc, attempt, deadline))
+        raise AssertionError("unreachable")
+
+    def _open(self, body: dict[str, Any], deadline: Deadline) -> httpx.Response:
+        """Send ``body``; the response is open and its status is 2xx."""
+        import httpx
+
+        client = self._http()
+        request = client.build_request("POST", self.url, json=body, headers=self._headers(body["stream"]),
+                                       timeout=self._timeout(deadline))
+        try:
+            response = client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise _Retryable(self._transport_error(exc, deadline)) from exc
+        if response.is_success:
+            return response
+        raw = b""
+        try:
+            for chunk in response.iter_bytes():
+                raw += chunk
+                if len(raw) >= MAX_ERROR_BODY:
+                    break
+        except httpx.TransportError:
+            pass
+        finally:
+            response.close()
+        raise self._status_error(response.status_code, raw, response.headers.get("Retry-After"))
+
+    def _fetch(self, body: dict[str, Any], deadline: Deadline) -> bytes:
+        """The whole body of a successful response, within the deadline and the size limit."""
+        import httpx
+
+        response = self._open(body, deadline)
+        reader = _BodyReader(self, response, deadline)
+        try:
+            for chunk in response.iter_bytes():
+                reader.add(chunk)
+        except httpx.TransportError as exc:
+            raise _Retryable(self._transport_error(exc, deadline)) from exc
+        finally:
+            response.close()
+        return reader.body()
+
+    # -- shared by both forms ----------------------------------------------------------
 
     def _body(self, messages: Sequence[Message], options: GenerateOptions | None, stream: bool) -> dict[str, Any]:
         gen = options or GenerateOptions()
@@ -152,126 +260,79 @@ class OpenAIBackend(Backend):
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            import httpx
-
-            from emotive import __version__
-
-            timeout = httpx.Timeout(self.options.timeout, connect=self.options.connect_timeout)
-            self._client = httpx.Client(timeout=timeout, headers={"User-Agent": f"emotive/{__version__}"})
-        return self._client
-
-    def _retrying(self, call: Callable[[], _T]) -> _T:
-        attempts = self.options.retries + 1
-        for attempt in range(attempts):
-            try:
-                return call()
-            except _Retryable as exc:
-                if attempt + 1 == attempts:
-                    tried = f" (tried {attempts} times)" if attempts > 1 else ""
-                    raise BackendError(f"{exc.error}{tried}") from exc.__cause__
-                time.sleep(exc.wait if exc.wait is not None else self.options.backoff * 2 ** attempt)
-        raise AssertionError("unreachable")
-
-    def _open(self, body: dict[str, Any]) -> httpx.Response:
-        """Send ``body``; the response is open and its status is 2xx."""
+    def _client_settings(self) -> dict[str, Any]:
         import httpx
 
-        client = self._http()
-        request = client.build_request("POST", self.url, json=body, headers=self._headers(body["stream"]))
-        try:
-            response = client.send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise _Retryable(self._transport_error(exc)) from exc
-        if response.is_success:
-            return response
-        try:
-            raw = response.read()
-        except httpx.TransportError:
-            raw = b""
-        finally:
-            response.close()
-        raise self._status_error(response.status_code, raw, response.headers.get("Retry-After"))
+        from emotive import __version__
 
-    def _fetch(self, body: dict[str, Any]) -> bytes:
-        """The whole body of a successful response, read within the deadline."""
+        timeout = httpx.Timeout(self.options.timeout, connect=self.options.connect_timeout)
+        return {"timeout": timeout, "headers": {"User-Agent": f"emotive/{__version__}"}}
+
+    def _timeout(self, deadline: Deadline) -> httpx.Timeout:
+        """This attempt's timeouts: the options', shortened to what the deadline leaves."""
         import httpx
 
-        started = time.monotonic()
-        response = self._open(body)
-        parts = []
-        try:
-            for chunk in response.iter_bytes():
-                parts.append(chunk)
-                if time.monotonic() - started > self.options.deadline:
-                    raise BackendError(self._deadline_message(sum(map(len, parts)), "bytes"))
-        except httpx.TransportError as exc:
-            raise _Retryable(self._transport_error(exc)) from exc
-        finally:
-            response.close()
-        return b"".join(parts)
+        left = deadline.left()
+        if left <= 0:
+            raise BackendTimeoutError(self._deadline_message("before an attempt could start"))
+        return httpx.Timeout(min(self.options.timeout, left), connect=min(self.options.connect_timeout, left))
 
-    # -- streaming ---------------------------------------------------------------------
+    def _retry_wait(self, exc: _Retryable, attempt: int, deadline: Deadline) -> float:
+        """The seconds to wait before the next attempt; raises the error when none is left."""
+        wait = exc.wait if exc.wait is not None else self.options.backoff * 2 ** attempt
+        left = deadline.left()
+        if attempt < self.options.retries and wait < left:
+            return wait
+        tried = "once" if attempt == 0 else f"{attempt + 1} times"
+        note = f" (tried {tried})" if attempt > 0 else ""
+        if attempt < self.options.retries and left > 0.05:
+            note = f" (tried {tried}; the deadline of {self.options.deadline} s leaves no time to retry)"
+        exc.error.args = (f"{exc.error}{note}",)
+        raise exc.error from exc.__cause__
 
-    def _pieces(self, response: httpx.Response, started: float) -> Generator[str, None, GenerateResult]:
-        import httpx
+    def _result(self, raw: bytes) -> GenerateResult:
+        data = _parse_json(raw, self.where)
+        text = _reply_text(data, self.where)
+        return GenerateResult(text, _metadata(data, data["choices"][0].get("finish_reason")))
 
-        chars, finished, last = 0, None, {}  # type: tuple[int, str | None, Any]
-        try:
-            for data in _sse_data(response, started + self.options.deadline):
-                if data == "[DONE]":
-                    return GenerateResult("", _metadata(last, finished))
-                last = _parse_json(data, self.url)
-                piece, finish = _delta(last, self.url)
-                finished = finished or finish
-                if piece:
-                    chars += len(piece)
-                    yield piece
-        except _DeadlinePassed:
-            raise BackendError(self._deadline_message(chars, "characters")) from None
-        except httpx.TimeoutException as exc:
-            raise BackendError(f"stream from {self.url} stalled: nothing for {self.options.timeout} s after "
-                               f"{chars} characters; the server may be overloaded; raise timeout") from exc
-        except httpx.TransportError as exc:
-            raise BackendError(self._cut_off_message(chars, f"{type(exc).__name__}: {exc}")) from exc
-        if not finished:
-            raise BackendError(self._cut_off_message(chars, "the connection closed"))
-        return GenerateResult("", _metadata(last, finished))
+    def _scrub(self, text: str) -> str:
+        """``text`` with the API key, if it appears, masked."""
+        key = os.environ.get(self.options.api_key_env)
+        return text.replace(key, "***") if key and len(key) >= 4 else text
 
     # -- messages ----------------------------------------------------------------------
 
-    def _cut_off_message(self, chars: int, how: str) -> str:
-        return (f"stream cut off after {chars} characters from {self.url}: {how} with no data: [DONE] and no "
-                "finish_reason; the server may have crashed or a proxy closed the connection; try again")
+    def _deadline_message(self, how: str) -> str:
+        return (f"request to {self.where} passed its deadline of {self.options.deadline} s {how}; "
+                "the server is slow or overloaded; raise deadline or check the server's load")
 
-    def _deadline_message(self, amount: int, unit: str) -> str:
-        return (f"reply from {self.url} passed its deadline of {self.options.deadline} s after {amount} {unit}; "
-                "the server is sending too slowly; raise deadline or check the server's load")
-
-    def _transport_error(self, exc: httpx.TransportError) -> BackendError:
+    def _transport_error(self, exc: httpx.TransportError, deadline: Deadline) -> BackendError:
         import httpx
 
         where = "set base_url or EMOTIVE_OPENAI_BASE_URL"
+        if isinstance(exc, httpx.TimeoutException) and deadline.left() <= 0.05:
+            return BackendTimeoutError(self._deadline_message(f"waiting for the server ({type(exc).__name__})"))
         if isinstance(exc, httpx.ConnectTimeout):
-            return BackendError(f"cannot connect to {self.url} within {self.options.connect_timeout} s; "
-                                f"is the server running and reachable? {where}")
+            return BackendConnectError(f"cannot connect to {self.where} within {self.options.connect_timeout} s; "
+                                       f"is the server running and reachable? {where}")
         if isinstance(exc, httpx.ConnectError):
-            return BackendError(f"cannot connect to {self.url} ({exc}); is the server running? {where}")
+            return BackendConnectError(f"cannot connect to {self.where} ({exc}); is the server running? {where}")
         if isinstance(exc, httpx.TimeoutException):
-            return BackendError(f"{self.url} did not answer within {self.options.timeout} s ({type(exc).__name__}); "
-                                "the server may be overloaded or the model slow; raise timeout")
-        return BackendError(f"connection to {self.url} failed ({type(exc).__name__}: {exc}); "
-                            f"is base_url an OpenAI-compatible server? {where}")
+            return BackendTimeoutError(f"{self.where} did not answer within {self.options.timeout} s "
+                                       f"({type(exc).__name__}); the server may be overloaded or the model slow; "
+                                       "raise timeout")
+        kind = BackendProtocolError if isinstance(exc, httpx.ProtocolError) else BackendConnectError
+        return kind(f"connection to {self.where} failed ({type(exc).__name__}: {exc}); "
+                    f"is base_url an OpenAI-compatible server? {where}")
 
     def _status_error(self, status: int, raw: bytes, retry_after: str | None) -> Exception:
-        message = f"{self.url} answered HTTP {status}: {_server_message(raw)}; {self._fix(status)}"
+        message = self._scrub(f"{self.where} answered HTTP {status}: {_server_message(raw)}; {self._fix(status)}")
         if status != 429 and status < 500:
-            return BackendError(message)
+            return BackendStatusError(message, status=status)
         wait = _retry_after(retry_after)
         if wait is not None and wait > MAX_RETRY_AFTER:
-            return BackendError(f"{message} (the server asks to retry after {wait:.0f} s)")
-        return _Retryable(BackendError(message), wait)
+            return BackendStatusError(f"{message} (the server asks to retry after {wait:.0f} s)", status=status)
+        return _Retryable(BackendStatusError(message, status=status), wait)
 
     def _fix(self, status: int) -> str:
         env = self.options.api_key_env
@@ -286,19 +347,222 @@ class OpenAIBackend(Backend):
         return "the server rejected the request; check model, messages and options"
 
 
-def _sse_data(response: httpx.Response, deadline: float) -> Iterator[str]:
-    """The payload of each ``data:`` line of a server-sent event stream."""
-    buffer = ""
-    for chunk in response.iter_text():
-        if time.monotonic() > deadline:
-            raise _DeadlinePassed
-        buffer += chunk
-        *lines, buffer = buffer.split("\n")
+class AsyncOpenAIBackend(AsyncBackend):
+    """The native async form of :class:`OpenAIBackend` on ``httpx.AsyncClient``: the same
+    options, retries, limits, parsing and errors, and the same circuit breaker.
+
+    >>> import asyncio
+    >>> form = OpenAIBackend(base_url="http://localhost:8000/v1").async_form()
+    >>> asyncio.run(form.generate([{"role": "user", "content": "hi"}])).text  # doctest: +SKIP
+    'Hello! How can I help you today?'
+    """
+
+    backend: OpenAIBackend
+
+    def __init__(self, backend: OpenAIBackend):
+        super().__init__(backend)
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> GenerateResult:
+        b = self.backend
+        body = b._body(messages, options, stream=False)
+        deadline = Deadline(b.options.deadline)
+        with b.breaker.guard(b.where):
+            return b._result(await self._retrying(lambda: self._fetch(body, deadline), deadline))
+
+    def stream(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> AsyncResultStream:
+        return AsyncResultStream(self._pieces(messages, options))
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and self._loop is asyncio.get_running_loop():
+            await client.aclose()
+
+    async def _pieces(self, messages: Sequence[Message],
+                      options: GenerateOptions | None) -> AsyncIterator[str | GenerateResult]:
+        import httpx
+
+        b = self.backend
+        body = b._body(messages, options, stream=True)
+        deadline = Deadline(b.options.deadline)
+        with b.breaker.guard(b.where):
+            response = await self._retrying(lambda: self._open(body, deadline), deadline)
+            reader = _StreamReader(b, deadline)
+            try:
+                async for chunk in response.aiter_bytes():
+                    for piece in reader.feed(chunk):
+                        yield piece
+                    if reader.done:
+                        break
+            except httpx.TransportError as exc:
+                raise reader.transport_error(exc) from exc
+            finally:
+                await response.aclose()
+            yield reader.end()
+
+    def _http(self) -> httpx.AsyncClient:
+        """The client of the running event loop (a client cannot be shared between loops)."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            import httpx
+
+            self._client, self._loop = httpx.AsyncClient(**self.backend._client_settings()), loop
+        return self._client
+
+    async def _retrying(self, call: Callable[[], Awaitable[_T]], deadline: Deadline) -> _T:
+        for attempt in itertools.count():
+            try:
+                return await call()
+            except _Retryable as exc:
+                await asyncio.sleep(self.backend._retry_wait(exc, attempt, deadline))
+        raise AssertionError("unreachable")
+
+    async def _open(self, body: dict[str, Any], deadline: Deadline) -> httpx.Response:
+        import httpx
+
+        b, client = self.backend, self._http()
+        request = client.build_request("POST", b.url, json=body, headers=b._headers(body["stream"]),
+                                       timeout=b._timeout(deadline))
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise _Retryable(b._transport_error(exc, deadline)) from exc
+        if response.is_success:
+            return response
+        raw = b""
+        try:
+            async for chunk in response.aiter_bytes():
+                raw += chunk
+                if len(raw) >= MAX_ERROR_BODY:
+                    break
+        except httpx.TransportError:
+            pass
+        finally:
+            await response.aclose()
+        raise b._status_error(response.status_code, raw, response.headers.get("Retry-After"))
+
+    async def _fetch(self, body: dict[str, Any], deadline: Deadline) -> bytes:
+        import httpx
+
+        response = await self._open(body, deadline)
+        reader = _BodyReader(self.backend, response, deadline)
+        try:
+            async for chunk in response.aiter_bytes():
+                reader.add(chunk)
+        except httpx.TransportError as exc:
+            raise _Retryable(self.backend._transport_error(exc, deadline)) from exc
+        finally:
+            await response.aclose()
+        return reader.body()
+
+
+# -- reading a reply: shared by both forms ---------------------------------------------
+
+
+class _BodyReader:
+    """A whole reply's bytes, checked against ``max_reply_bytes`` (its Content-Length first)
+    and the deadline as they arrive."""
+
+    def __init__(self, backend: OpenAIBackend, response: httpx.Response, deadline: Deadline):
+        self.backend, self.deadline = backend, deadline
+        self.limit = backend.options.max_reply_bytes
+        self.parts: list[bytes] = []
+        self.size = 0
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self.limit:
+            raise BackendProtocolError(_too_big(backend, f"announces {int(length)} bytes"))
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise BackendProtocolError(_too_big(self.backend, f"passed {self.limit} bytes"))
+        self.parts.append(chunk)
+        if self.deadline.passed():
+            raise BackendTimeoutError(self.backend._deadline_message(f"after {self.size} bytes of the reply"))
+
+    def body(self) -> bytes:
+        return b"".join(self.parts)
+
+
+class _StreamReader:
+    """A server-sent event stream, chunk by chunk: ``feed`` yields the text pieces, ``end``
+    the result; the size limit, the deadline and a stream cut short are checked here."""
+
+    def __init__(self, backend: OpenAIBackend, deadline: Deadline):
+        self.backend, self.deadline = backend, deadline
+        self.where = backend.where
+        self.buffer = b""
+        self.size = self.chars = 0
+        self.finished: str | None = None
+        self.done = False
+        self.last: Any = {}
+
+    def feed(self, chunk: bytes) -> Iterator[str]:
+        self.size += len(chunk)
+        if self.size > self.backend.options.max_reply_bytes:
+            raise BackendProtocolError(_too_big(self.backend, f"stream passed {self.backend.options.max_reply_bytes} "
+                                                              f"bytes after {self.chars} characters"))
+        if self.deadline.passed():
+            raise BackendTimeoutError(self.backend._deadline_message(f"after {self.chars} characters"))
+        *lines, self.buffer = (self.buffer + chunk).split(b"\n")
         for line in lines:
-            if line.startswith("data:"):
-                yield line[5:].strip()
-    if buffer.startswith("data:"):
-        yield buffer[5:].strip()
+            piece = self._line(line)
+            if piece:
+                self.chars += len(piece)
+                yield piece
+            if self.done:
+                return
+
+    def end(self) -> GenerateResult:
+        if not self.done and self.buffer:
+            self._line(self.buffer)  # a last line without its newline
+        if not (self.done or self.finished):
+            raise BackendProtocolError(self.cut_off("the connection closed"))
+        return GenerateResult("", _metadata(self.last, self.finished))
+
+    def transport_error(self, exc: httpx.TransportError) -> BackendError:
+        import httpx
+
+        if isinstance(exc, httpx.TimeoutException):
+            return BackendTimeoutError(
+                f"stream from {self.where} stalled: nothing for {self.backend.options.timeout} s after "
+                f"{self.chars} characters; the server may be overloaded; raise timeout")
+        return BackendProtocolError(self.cut_off(f"{type(exc).__name__}: {exc}"))
+
+    def cut_off(self, how: str) -> str:
+        return (f"stream cut off after {self.chars} characters from {self.where}: {how} with no data: [DONE] and "
+                "no finish_reason; the server may have crashed or a proxy closed the connection; try again")
+
+    def _line(self, raw: bytes) -> str:
+        line = raw.decode("utf-8", "replace").rstrip("\r")
+        if not line.startswith("data:"):
+            return ""
+        data = line[5:].strip()
+        if data == "[DONE]":
+            self.done = True
+            return ""
+        self.last = _parse_json(data, self.where)
+        piece, finish = _delta(self.last, self.where)
+        self.finished = self.finished or finish
+        return piece
+
+
+def _too_big(backend: OpenAIBackend, how: str) -> str:
+    return (f"reply from {backend.where} {how}, over max_reply_bytes={backend.options.max_reply_bytes}; it was "
+            "cut off; lower max_tokens or raise max_reply_bytes")
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` without a ``user:password@`` part, for messages.
+
+    >>> _without_userinfo("https://me:secret@llm.example/v1/chat/completions")
+    'https://llm.example/v1/chat/completions'
+    """
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _metadata(data: Any, finish_reason: Any) -> dict[str, Any]:
@@ -311,10 +575,10 @@ def _metadata(data: Any, finish_reason: Any) -> dict[str, Any]:
 def _delta(chunk: Any, url: str) -> tuple[str, str | None]:
     """The text of one stream chunk and its finish_reason (None when it has none)."""
     if isinstance(chunk, dict) and "error" in chunk:
-        raise BackendError(f"{url} sent an error mid-stream: {_error_text(chunk)}")
+        raise BackendProtocolError(f"{url} sent an error mid-stream: {_error_text(chunk)}")
     choices = chunk.get("choices") if isinstance(chunk, dict) else None
     if not isinstance(choices, list):
-        raise BackendError(f"{url} sent a stream chunk without choices: {_snippet(chunk)}; "
+        raise BackendProtocolError(f"{url} sent a stream chunk without choices: {_snippet(chunk)}; "
                            "is base_url an OpenAI-compatible chat endpoint?")
     if not choices:  # e.g. the usage chunk of stream_options.include_usage
         return "", None
@@ -322,7 +586,7 @@ def _delta(chunk: Any, url: str) -> tuple[str, str | None]:
     delta = choice.get("delta")
     content = delta.get("content") if isinstance(delta, dict) else None
     if content is not None and not isinstance(content, str):
-        raise BackendError(f"{url} sent a stream chunk whose delta.content is not text: {_snippet(chunk)}")
+        raise BackendProtocolError(f"{url} sent a stream chunk whose delta.content is not text: {_snippet(chunk)}")
     finish = choice.get("finish_reason")
     return content or "", None if finish is None else str(finish)
 
@@ -333,11 +597,11 @@ def _reply_text(data: Any, url: str) -> str:
         content = choice["message"]["content"]
     except (KeyError, IndexError, TypeError):
         if isinstance(data, dict) and "error" in data:
-            raise BackendError(f"{url} answered with an error: {_error_text(data)}") from None
-        raise BackendError(f"{url} answered without choices[0].message.content: {_snippet(data)}; "
+            raise BackendProtocolError(f"{url} answered with an error: {_error_text(data)}") from None
+        raise BackendProtocolError(f"{url} answered without choices[0].message.content: {_snippet(data)}; "
                            "is base_url an OpenAI-compatible chat endpoint?") from None
     if not isinstance(content, str):
-        raise BackendError(f"{url} answered with no text (content {content!r}, finish_reason "
+        raise BackendProtocolError(f"{url} answered with no text (content {content!r}, finish_reason "
                            f"{choice.get('finish_reason')!r}); check the model and max_tokens")
     return content
 
@@ -347,8 +611,8 @@ def _parse_json(raw: bytes | str, url: str) -> Any:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        raise BackendError(f"{url} answered with malformed JSON ({exc}): {text[:_SNIPPET]!r}; "
-                           "is base_url an OpenAI-compatible endpoint (it usually ends in /v1)?") from None
+        raise BackendProtocolError(f"{url} answered with malformed JSON ({exc}): {text[:_SNIPPET]!r}; "
+                                   "is base_url an OpenAI-compatible endpoint (it usually ends in /v1)?") from exc
 
 
 def _server_message(raw: bytes) -> str:

@@ -109,13 +109,15 @@ class RetrievalBackend(Backend):
             return index
         o = self.options
         folder = self._cache_folder()
-        index = ix.load(folder)
-        if index is None:
+        cached = ix.load(folder)
+        if cached is None:
             index = ix.build(o.corpora, o.split, o.data, o.limit, self.encoder, ekman_labeller(o.threads),
                              progress)
             if not index.candidates:
                 raise BackendError(f"no replies found in {', '.join(o.corpora)} ({o.split})")
             ix.save(index, folder)
+        else:
+            index = cached
         ix.tag_strategies(index, self.encoder)
         # float16 on disk; float32 in memory, where numpy's matrix product is fast (BLAS)
         index.ctx, index.reply = index.ctx.astype(np.float32), index.reply.astype(np.float32)

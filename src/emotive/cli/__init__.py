@@ -16,7 +16,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from emotive.cli import analyze, backends, causes, chat, models, plot, report, respond, train
+    from emotive.cli import analyze, backends, causes, chat, models, plot, report, respond, serve, train
 
     app.command("analyze")(analyze.analyze_command)
     app.command("causes")(causes.causes_command)
@@ -26,6 +26,7 @@ def _register() -> None:
     app.command("respond")(respond.respond_command)
     app.command("chat")(chat.chat_command)
     app.command("backends")(backends.backends_command)
+    app.command("serve")(serve.serve_command)
     app.add_typer(train.app, name="train")
 
 

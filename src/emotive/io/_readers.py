@@ -293,13 +293,20 @@ def _shrink_json(line: bytes, max_chars: int) -> bytes:
     """
     skip, head = _json_patterns(max_chars)
     out, done, at = [], 0, 0
-    while (at := skip.match(line, at).end()) < len(line):
+    while (at := _matched(skip, line, at)) < len(line):
         string = _JSON_STRING.match(line, at)
         if string is None:  # an unterminated string: json.loads says so
             break
-        out += [line[done:head.match(line, at + 1, string.end() - 1).end()], b'"']
+        out += [line[done:_matched(head, line, at + 1, string.end() - 1)], b'"']
         done = at = string.end()
     return b"".join([*out, line[done:]]) if out else line
+
+
+def _matched(pattern: re.Pattern[bytes], line: bytes, *span: int) -> int:
+    """Where ``pattern`` (one that also matches the empty string) ends, matched at ``span``."""
+    match = pattern.match(line, *span)
+    assert match is not None, "the pattern matches the empty string"
+    return match.end()
 
 
 def _shrunk(line: bytes, max_chars: int) -> tuple[bytes, str | None]:

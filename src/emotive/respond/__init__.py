@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from emotive._lazy import lazy_exports
 
-__all__ = ["AssistantState", "ChatSession", "EmotionTransition", "Guidance", "Persona", "Reading",
+__all__ = ["AssistantState", "AsyncReplyStream", "ChatSession", "EmotionTransition", "Guidance", "Persona", "Reading",
            "Reply", "ReplyEmotion", "ReplyStream", "Responder", "Roles", "Safety", "SafetyFlag", "Steps",
            "StrategyPlan", "StrategyPlanner", "respond_file"]
 
@@ -29,7 +29,8 @@ _WHERE = {
     "AssistantState": "emotive.respond._types", "Guidance": "emotive.respond._types",
     "Reply": "emotive.respond._types", "Steps": "emotive.respond._types",
     "ChatSession": "emotive.respond._session", "Reading": "emotive.respond._reading",
-    "ReplyStream": "emotive.respond._stream", "Responder": "emotive.respond._responder",
+    "ReplyStream": "emotive.respond._stream", "AsyncReplyStream": "emotive.respond._stream",
+    "Responder": "emotive.respond._responder",
     "Roles": "emotive.respond._roles",
     "Safety": "emotive.respond.safety", "SafetyFlag": "emotive.respond.safety",
     "Persona": "emotive.respond.persona", "EmotionTransition": "emotive.respond.persona",
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from emotive.respond._responder import Responder
     from emotive.respond._roles import Roles
     from emotive.respond._session import ChatSession
-    from emotive.respond._stream import ReplyStream
+    from emotive.respond._stream import AsyncReplyStream, ReplyStream
     from emotive.respond._types import AssistantState, Guidance, Reply, Steps
     from emotive.respond.persona import EmotionTransition, Persona, ReplyEmotion
     from emotive.respond.safety import Safety, SafetyFlag

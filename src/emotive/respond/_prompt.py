@@ -142,7 +142,9 @@ def _reading_lines(reading: Reading | None) -> list[str]:
 def _plan_lines(strategy: StrategyPlan | None, reply_emotion: ReplyEmotion | None) -> list[str]:
     out = []
     if strategy is not None:
-        out.append(f"- Support strategy: {strategy.strategy}: {STRATEGY_HINTS[strategy.strategy]}.")
+        first, *then = strategy.sequence
+        out.append(f"- Support strategy: {first}: {STRATEGY_HINTS[first]}.")
+        out += [f"- Then: {s}: {STRATEGY_HINTS[s]}." for s in then]
     if reply_emotion is not None:
         emotion = reply_emotion.emotion
         out.append(f"- Your tone: {TONE.get(emotion, 'calm')} (the reply's emotion: {emotion}).")

@@ -10,22 +10,27 @@
    backend (``GenerateOptions.plan``; the retrieval backend uses it).
 
 ``reply`` and ``stream`` share one path to the backend: the main backend, and the fallback
-when it fails (for a stream: before its first piece).
+when it fails (for a stream: before its first piece). ``areply`` and ``astream`` are the same
+for ``asyncio`` code: the steps run in a worker thread, the backend's async form writes the reply.
+The parts (safety rules, analyzer, encoder, planner, transition) load once, on first use, even
+when several threads ask at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emotive._errors import BackendError, ConfigError
-from emotive.backends import Backend, GenerateOptions, GenerateResult, get_backend
+from emotive.backends import AsyncBackend, Backend, GenerateOptions, GenerateResult, get_backend
 from emotive.respond import _prompt
 from emotive.respond._reading import Reading, read_turn
 from emotive.respond._roles import Roled, Roles, split_roles
-from emotive.respond._stream import ReplyStream, start_stream
+from emotive.respond._stream import AsyncReplyStream, ReplyStream, astart_stream, start_stream
 from emotive.respond._types import AssistantState, Guidance, Reply, Steps
 from emotive.respond.safety import Safety, SafetyFlag
 from emotive.schema import Conversation
@@ -67,6 +72,7 @@ class Responder:
         self._analyzer, self._encoder = analyzer, encoder
         self._planner: Any = planner
         self._transition: Any = None
+        self._loading = threading.RLock()
         self._recipe = {"backend": backend, "persona": persona, "steps": steps, "safety": safety,
                         "fallback": fallback, "assistant": assistant, "roles": roles,
                         "backend_options": backend_options, "max_tokens": max_tokens,
@@ -87,41 +93,51 @@ class Responder:
     # -- the parts, loaded on first use ------------------------------------------------
     @property
     def safety(self) -> Safety:
-        if self._safety is None:
-            self._safety = Safety()
-        return self._safety
+        safety: Safety = self._loaded("_safety", Safety)
+        return safety
 
     @property
     def analyzer(self):  # noqa: ANN201
-        if self._analyzer is None:
+        def make():  # noqa: ANN202
             from emotive.analyze import Analyzer
 
-            self._analyzer = Analyzer()
-        return self._analyzer
+            return Analyzer()
+        return self._loaded("_analyzer", make)
 
     @property
     def encoder(self):  # noqa: ANN201
-        if self._encoder is None:
+        def make():  # noqa: ANN202
             from emotive.models import SentenceEncoder
 
-            self._encoder = SentenceEncoder()
-        return self._encoder
+            return SentenceEncoder()
+        return self._loaded("_encoder", make)
 
     @property
     def planner(self):  # noqa: ANN201
-        if self._planner is None:
+        def make():  # noqa: ANN202
             from emotive.respond.strategy import StrategyPlanner
 
-            self._planner = StrategyPlanner(self.encoder)
-        return self._planner
+            return StrategyPlanner(self.encoder)
+        return self._loaded("_planner", make)
 
     @property
     def transition(self):  # noqa: ANN201
-        if self._transition is None:
+        def make():  # noqa: ANN202
             from emotive.respond.persona import EmotionTransition
 
-            self._transition = EmotionTransition(self.encoder)
-        return self._transition
+            return EmotionTransition(self.encoder)
+        return self._loaded("_transition", make)
+
+    def _loaded(self, attr: str, make: Callable[[], Any]) -> Any:
+        """``self.<attr>``, made on first use under a lock: threads asking at once load it once."""
+        value = getattr(self, attr)
+        if value is None:
+            with self._loading:
+                value = getattr(self, attr)
+                if value is None:
+                    value = make()
+                    setattr(self, attr, value)
+        return value
 
     # -- the steps ---------------------------------------------------------------------
     def guide(self, conversation: Conversation, *, state: AssistantState | None = None,
@@ -191,9 +207,28 @@ class Responder:
         options = self._options(g)
         result, backend, why = self._with_fallback(
             lambda b: GenerateResult.of(b.generate(g.messages, options)))
-        text, choice = _prompt.parse(result.text)
-        return Reply(text or result.text.strip(), g, backend.name, emotion_choice=choice, fallback=why,
-                     metadata=result.metadata)
+        return _finished(g, result, backend, why)
+
+    async def areply(self, conversation: Conversation, *, state: AssistantState | None = None,
+                     roles: Roles | None = None) -> Reply:
+        """:meth:`reply` for ``asyncio`` code: the steps run in a worker thread, the backend's
+        async form (``Backend.async_form()``) writes the reply; the same safety and fallback rules.
+
+        >>> import asyncio
+        >>> from emotive import Conversation, Utterance
+        >>> r = Responder(backend="mock", steps=Steps(understanding=False, strategy=False, persona=False))
+        >>> asyncio.run(r.areply(Conversation("c", (Utterance("hi there", "user"),)))).text
+        'I hear you. Tell me more about how you feel.'
+        """
+        g = await asyncio.to_thread(self.guide, conversation, state=state, roles=roles)
+        if g.safety is not None:
+            return _safe_reply(g)
+        options = self._options(g)
+
+        async def generate(form: AsyncBackend) -> GenerateResult:
+            return GenerateResult.of(await form.generate(g.messages, options))
+        result, backend, why = await self._awith_fallback(generate)
+        return _finished(g, result, backend, why)
 
     def stream(self, conversation: Conversation, *, state: AssistantState | None = None,
                roles: Roles | None = None, on_reply: Callable[[Reply], None] | None = None) -> ReplyStream:
@@ -208,6 +243,30 @@ class Responder:
         return ReplyStream(g, lambda: self._with_fallback(lambda b: start_stream(b, g.messages, options)),
                            on_reply=on_reply)
 
+    async def astream(self, conversation: Conversation, *, state: AssistantState | None = None,
+                      roles: Roles | None = None, on_reply: Callable[[Reply], None] | None = None
+                      ) -> AsyncReplyStream:
+        """:meth:`stream` for ``asyncio`` code: returns once the guidance is ready (``.guidance``);
+        ``async for piece in stream`` gives the text (the ``Emotion:`` line held back), ``.reply``
+        the end; ``await stream.aclose()`` stops early. The fallback answers when the backend
+        fails before its first piece.
+
+        >>> import asyncio
+        >>> from emotive import Conversation, Utterance
+        >>> r = Responder(backend="mock", steps=Steps(understanding=False, strategy=False, persona=False))
+        >>> async def main():
+        ...     stream = await r.astream(Conversation("c", (Utterance("hi there", "user"),)))
+        ...     return "".join([piece async for piece in stream]), stream.reply.backend
+        >>> asyncio.run(main())
+        ('I hear you. Tell me more about how you feel.', 'mock')
+        """
+        g = await asyncio.to_thread(self.guide, conversation, state=state, roles=roles)
+        if g.safety is not None:
+            return AsyncReplyStream(g, reply=_safe_reply(g), on_reply=on_reply)
+        options = self._options(g)
+        return AsyncReplyStream(g, lambda: self._awith_fallback(lambda b: astart_stream(b, g.messages, options)),
+                                on_reply=on_reply)
+
     def _options(self, g: Guidance) -> GenerateOptions:
         return replace(self.generate_options, plan=g.plan())
 
@@ -216,9 +275,30 @@ class Responder:
         try:
             return call(self.backend), self.backend, None
         except BackendError as exc:
-            if self.fallback is None:
-                raise
-            return call(self.fallback), self.fallback, str(exc)
+            fallback = self._fallback_for(exc)
+            return call(fallback), fallback, str(exc)
+
+    async def _awith_fallback(self, call: Callable[[AsyncBackend], Awaitable[_T]]
+                              ) -> tuple[_T, Backend, str | None]:
+        """:meth:`_with_fallback` with the backends' async forms."""
+        try:
+            return await call(self.backend.async_form()), self.backend, None
+        except BackendError as exc:
+            fallback = self._fallback_for(exc)
+            return await call(fallback.async_form()), fallback, str(exc)
+
+    def _fallback_for(self, exc: BackendError) -> Backend:
+        """The fallback backend, or ``exc`` raised again when there is none."""
+        if self.fallback is None:
+            raise exc
+        return self.fallback
+
+
+def _finished(g: Guidance, result: GenerateResult, backend: Backend, why: str | None) -> Reply:
+    """The ``Reply`` of a whole answer: the two-stage format parsed off."""
+    text, choice = _prompt.parse(result.text)
+    return Reply(text or result.text.strip(), g, backend.name, emotion_choice=choice, fallback=why,
+                 metadata=result.metadata)
 
 
 def _safe_reply(g: Guidance) -> Reply:

@@ -92,7 +92,8 @@ class Guidance:
         r = self.reading
         return Plan(self.turns, self.strategy.strategy if self.strategy else None,
                     self.reply_emotion.emotion if self.reply_emotion else None,
-                    r.emotion7 if r else None, r.top_candidates(3) if r else ())
+                    r.emotion7 if r else None, r.top_candidates(3) if r else (),
+                    self.strategy.sequence if self.strategy else ())
 
     def to_dict(self) -> dict[str, Any]:
         def as_dict(x: Any) -> Any:

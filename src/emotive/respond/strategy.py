@@ -27,23 +27,55 @@ CONTEXT_TURNS = 4
 # accuracy 0.3388 vs 0.3396 at 160 and bias B 0.762 vs 0.843 (benchmarks/strategy_length.py)
 MAX_TOKENS = 128
 HISTORY_TAGGED = 6  # unknown strategies are tagged for the last 6 supporter turns (all the planner reads)
+# A second strategy joins the plan (``max_strategies=2``) when its guarded score is at least
+# this share of the first's: the set-F1 optimum on ESConv valid supporter blocks, where 15% of
+# blocks use more than one strategy (benchmarks/plan_quality.py)
+SEQUENCE_RATIO = 0.75
 SEEKER, SUPPORTER = "usr", "sys"
 Turn = tuple[str, str]  # (SEEKER | SUPPORTER, text)
 
 
 @dataclass(frozen=True)
 class StrategyPlan:
-    """The chosen strategy, the head's probabilities and the guarded scores."""
+    """The chosen strategy, the head's probabilities and the guarded scores; ``sequence``:
+    the strategies of the reply in order, the chosen one first (one unless the planner was
+    asked for more: people often use several in one turn).
+
+    >>> StrategyPlan("Question", {}, {}).sequence
+    ('Question',)
+    """
 
     strategy: str
     probs: dict[str, float]
     scores: dict[str, float]
     guard: dict[str, Any] = field(default_factory=dict)
+    sequence: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.sequence:
+            object.__setattr__(self, "sequence", (self.strategy,))
+        elif self.sequence[0] != self.strategy:
+            raise ConfigError(f"a plan's sequence starts with its strategy {self.strategy!r}, got {self.sequence}")
 
     def to_dict(self) -> dict[str, Any]:
         top = sorted(self.probs.items(), key=lambda kv: -kv[1])[:3]
-        return {"strategy": self.strategy, "top": [{"strategy": k, "prob": round(v, 4)} for k, v in top],
-                "guard": self.guard}
+        return {"strategy": self.strategy, "sequence": list(self.sequence),
+                "top": [{"strategy": k, "prob": round(v, 4)} for k, v in top], "guard": self.guard}
+
+
+def sequence_of(scores: np.ndarray, max_strategies: int = 1, ratio: float = SEQUENCE_RATIO) -> tuple[str, ...]:
+    """The best strategy, then (up to ``max_strategies`` in all) the next ones whose score is
+    at least ``ratio`` times the best's.
+
+    >>> sequence_of(np.array([0.5, 0.1, 0.4, 0, 0, 0, 0, 0]), 2)
+    ('Question', 'Reflection of feelings')
+    >>> sequence_of(np.array([0.5, 0.1, 0.3, 0, 0, 0, 0, 0]), 2)
+    ('Question',)
+    """
+    order = np.argsort(-scores, kind="stable")
+    best = float(scores[order[0]])
+    picked = [int(order[0])] + [int(k) for k in order[1:max_strategies] if best > 0 and scores[k] >= ratio * best]
+    return tuple(STRATEGIES[k] for k in picked)
 
 
 def step_texts(turns: Sequence[Turn]) -> tuple[str, str, str]:
@@ -116,7 +148,10 @@ class StrategyPlanner:
     """
 
     def __init__(self, encoder: SentenceEncoder | None = None, *, guard: bool = True,
-                 max_length: int | None = MAX_TOKENS):
+                 max_length: int | None = MAX_TOKENS, max_strategies: int = 1,
+                 sequence_ratio: float = SEQUENCE_RATIO):
+        if max_strategies < 1:
+            raise ConfigError(f"max_strategies must be at least 1, got {max_strategies}")
         self.encoder = encoder or SentenceEncoder()
         m = self.encoder.manifest
         self.model = _finetuned(m, self.encoder.model.threads, max_length)
@@ -128,6 +163,7 @@ class StrategyPlanner:
                          "repeat_penalty": float(spec.get("repeat_penalty", 1.0)),
                          "repeat_window": int(spec.get("repeat_window", 0))}
         self.guard = guard
+        self.max_strategies, self.sequence_ratio = max_strategies, sequence_ratio
 
     def plan(self, turns: Sequence[Turn], history: Sequence[str | None] | None = None) -> StrategyPlan:
         """Plan the next supporter turn. ``history``: the strategies of the supporter turns so
@@ -135,10 +171,10 @@ class StrategyPlanner:
         hist = self.fill_history(turns, history)
         probs = self.probs([turns], [hist])[0]
         scores = guarded(probs, self.prior, hist, **self.settings) if self.guard else probs
-        best = STRATEGIES[int(np.argmax(scores))]
-        return StrategyPlan(best, dict(zip(STRATEGIES, map(float, probs))),
+        sequence = sequence_of(scores, self.max_strategies, self.sequence_ratio)
+        return StrategyPlan(sequence[0], dict(zip(STRATEGIES, map(float, probs))),
                             dict(zip(STRATEGIES, map(float, scores))),
-                            {"on": self.guard, **self.settings} if self.guard else {"on": False})
+                            {"on": self.guard, **self.settings} if self.guard else {"on": False}, sequence)
 
     def fill_history(self, turns: Sequence[Turn], history: Sequence[str | None] | None) -> list[str | None]:
         """The strategy of every supporter turn: as given, else (for the last six) tagged
@@ -150,12 +186,22 @@ class StrategyPlanner:
         recent = range(max(0, len(hist) - HISTORY_TAGGED), len(hist))
         unknown = [i for i in recent if hist[i] not in STRATEGIES]
         if unknown:
-            if self._tagger is None:
-                self._tagger = LinearHead.load(self.encoder.manifest.file("strategy_tagger"))
-            tags = self._tagger(self.encoder.encode([said[i] for i in unknown])).argmax(1)
-            for i, t in zip(unknown, tags):
-                hist[i] = STRATEGIES[int(t)]
+            for i, tag in zip(unknown, self.tag([said[i] for i in unknown])):
+                hist[i] = tag
         return hist
+
+    def tag(self, replies: Sequence[str]) -> list[str]:
+        """The strategy each supporter reply uses, read from its text by the tagger head
+        (trained on ESConv train supporter turns); it also tells whether a reply followed a plan.
+
+        >>> StrategyPlanner().tag(["How long have you felt this way?"])  # doctest: +SKIP
+        ['Question']
+        """
+        if not replies:
+            return []
+        if self._tagger is None:
+            self._tagger = LinearHead.load(self.encoder.manifest.file("strategy_tagger"))
+        return [STRATEGIES[int(t)] for t in self._tagger(self.encoder.encode(list(replies))).argmax(1)]
 
     def probs(self, steps: Sequence[Sequence[Turn]], histories: Sequence[Sequence[str | None]]) -> np.ndarray:
         """The planner's probabilities for many steps at once (batched)."""

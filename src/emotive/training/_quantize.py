@@ -1,0 +1,171 @@
+"""int8 graphs whose scores do not depend on batch-mates, and the fp32 graph behind one.
+
+Dynamic quantization (``quantize_dynamic``) computes each activation's scale over the whole
+padded batch at run time, so a text's scores moved with the other texts in its batch (by up
+to ~0.07). Here activations get *static* scales, calibrated once on training texts, in the
+QDQ format with one weight scale per output channel (``quantize_static``): a text's scores
+are the same alone and in any batch, padded to any length.
+
+``dequantize`` rebuilds an fp32 graph from an int8 one (weights dequantized), for models
+whose fp32 export is gone: it is the "fp32 twin" that a static graph is calibrated from and
+compared against. Needs ``onnx`` and ``onnxruntime`` (the ``[train]`` extra).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emotive._errors import ConfigError
+
+CALIBRATION_TEXTS = 512  # texts the activation ranges are measured on
+CALIBRATION_BATCH = 16
+
+
+def _initializers(graph: Any) -> dict[str, np.ndarray]:
+    from onnx import numpy_helper
+
+    return {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+
+
+def _dequantized(inits: dict[str, np.ndarray], qname: str) -> np.ndarray:
+    """``(q - zero_point) * scale`` for an initializer ``X_quantized`` (per-tensor or per column)."""
+    base = qname[: -len("_quantized")]
+    q = inits[qname].astype(np.float32)
+    scale = inits[base + "_scale"].astype(np.float32)
+    zero = inits[base + "_zero_point"].astype(np.float32)
+    return ((q - zero) * scale).astype(np.float32)
+
+
+def _rewrite(graph: Any, inits: dict[str, np.ndarray]) -> tuple[list[Any], dict[str, np.ndarray]]:
+    """Nodes of ``graph`` with every MatMulInteger / quantized Gather turned back into fp32."""
+    from onnx import helper
+
+    producer = {o: n for n in graph.node for o in n.output}
+    consumers: dict[str, list[Any]] = {}
+    for n in graph.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    fp32: dict[str, np.ndarray] = {}
+    new_nodes, dropped = [], set()
+    for n in graph.node:
+        if n.op_type == "MatMulInteger":
+            x = producer[n.input[0]].input[0]  # the DynamicQuantizeLinear's input
+            w = n.input[1][: -len("_quantized")]
+            fp32[w] = _dequantized(inits, n.input[1])
+            cast = consumers[n.output[0]][0]
+            mul = next(c for c in consumers[cast.output[0]] if c.op_type == "Mul")
+            dropped.update({id(cast), id(mul)})
+            new_nodes.append(helper.make_node("MatMul", [x, w], [mul.output[0]], name=n.name + "_fp32"))
+        elif n.op_type == "Gather" and n.input[0].endswith("_quantized") and n.input[0] in inits:
+            w = n.input[0][: -len("_quantized")]
+            fp32[w] = _dequantized(inits, n.input[0])
+            dq = consumers[n.output[0]][0]
+            dropped.add(id(dq))
+            new_nodes.append(helper.make_node("Gather", [w, n.input[1]], [dq.output[0]], name=n.name))
+        elif id(n) not in dropped:
+            new_nodes.append(n)
+    return [n for n in new_nodes if id(n) not in dropped], fp32
+
+
+def _prune(graph: Any) -> None:
+    """Drop nodes whose outputs nothing reads, then initializers no node reads."""
+    needed = {o.name for o in graph.output}
+    keep = []
+    for n in reversed(list(graph.node)):
+        if any(o in needed for o in n.output):
+            keep.append(n)
+            needed.update(n.input)
+    del graph.node[:]
+    graph.node.extend(reversed(keep))
+    used = [i for i in graph.initializer if i.name in needed]
+    del graph.initializer[:]
+    graph.initializer.extend(used)
+
+
+def dequantize(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    """Write an fp32 graph with ``src``'s (dynamically quantized) weights dequantized.
+
+    The result computes what ``src`` computes without activation rounding: its fp32 twin.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(src))
+    graph = model.graph
+    inits = _initializers(graph)
+    nodes, fp32 = _rewrite(graph, inits)
+    if not fp32:
+        raise ConfigError(f"{src} has no dynamically quantized weights to dequantize")
+    del graph.node[:]
+    graph.node.extend(nodes)
+    graph.initializer.extend(numpy_helper.from_array(a, name) for name, a in fp32.items())
+    _prune(graph)
+    onnx.save(model, str(dst))
+
+
+class _Reader:
+    """``CalibrationDataReader`` over tokenized batches (padded to each batch's longest)."""
+
+    def __init__(self, batches: list[dict[str, np.ndarray]]):
+        self._it: Iterator[dict[str, np.ndarray]] = iter(batches)
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        return next(self._it, None)
+
+
+def calibration_batches(texts: Sequence[Any], tokenizer: Any) -> list[dict[str, np.ndarray]]:
+    """Feeds for calibration: ``texts`` (strings or ``(text, context)`` pairs) in small batches."""
+    from emotive.models import pad
+
+    feeds = []
+    for start in range(0, len(texts), CALIBRATION_BATCH):
+        enc = pad(tokenizer.encode_batch(list(texts[start:start + CALIBRATION_BATCH])))
+        feeds.append({"input_ids": enc.input_ids, "attention_mask": enc.attention_mask})
+    return feeds
+
+
+def _weight_nodes(model_path: Path) -> list[str]:
+    """Names of MatMul nodes with a constant weight and of embedding Gathers: what gets int8
+    (the attention products of two activations stay fp32, as in the dynamic graphs)."""
+    import onnx
+
+    graph = onnx.load(str(model_path)).graph
+    consts = {i.name for i in graph.initializer}
+    names = []
+    for n in graph.node:
+        if n.op_type == "MatMul" and n.input[1] in consts:
+            names.append(n.name)
+        elif n.op_type == "Gather" and n.input[0] in consts and "embeddings" in n.input[0]:
+            names.append(n.name)
+    return names
+
+
+def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str],
+                         calibration: Sequence[Any], tokenizer: Any) -> None:
+    """Static QDQ int8: per-channel int8 weights, uint8 activations with fixed scales measured
+    (min/max) on ``calibration`` texts, so every text's scores are independent of its batch.
+
+    Only the weight MatMuls and the embedding tables are quantized (the same layers that the
+    dynamic graphs quantized), so size and speed stay those of int8.
+    """
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    if not calibration:
+        raise ConfigError("static quantization needs calibration texts; got none")
+    with tempfile.TemporaryDirectory() as tmp:
+        pre = Path(tmp) / "pre.onnx"
+        quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+        quantize_static(
+            str(pre), str(dst), _Reader(calibration_batches(calibration, tokenizer)),
+            quant_format=QuantFormat.QDQ, per_channel=True, weight_type=QuantType.QInt8,
+            activation_type=QuantType.QUInt8, calibrate_method=CalibrationMethod.MinMax,
+            nodes_to_quantize=_weight_nodes(pre),
+            extra_options={"CalibTensorRangeSymmetric": False},
+        )

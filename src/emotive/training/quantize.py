@@ -1,0 +1,152 @@
+"""Requantize a model directory's int8 graphs with static (batch-independent) scales.
+
+Every shipped graph was first quantized dynamically; this step rebuilds its fp32 twin from
+the int8 weights (``_quantize.dequantize``), calibrates static activation scales on the
+recipe's own *training* inputs and writes the QDQ int8 graph back, with the manifest's
+sha256 and a ``quantization`` note updated. New training runs quantize the same way
+(``_base.quantize_int8`` with calibration inputs), so ``emotive train ...`` and this step
+produce graphs of the same kind.
+
+    python -m emotive.training.quantize src/emotive/models/goemotions-minilm-v1
+
+Needs onnx + onnxruntime; the calibration inputs come from ``$EMOTIVE_DATA``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emotive._errors import ConfigError
+from emotive.models import load_manifest, load_tokenizer, write_manifest
+from emotive.training._quantize import CALIBRATION_TEXTS, dequantize, quantize_static_int8
+
+SEED = 13
+METHOD = ("static QDQ int8: per-channel int8 weights, uint8 activations with min/max scales "
+          "calibrated once on {n} training inputs (seed {seed}); weight MatMuls and embedding "
+          "tables quantized, attention products fp32")
+
+
+def _sample(items: Sequence[Any], n: int = CALIBRATION_TEXTS, seed: int = SEED) -> list[Any]:
+    items = list(items)
+    random.Random(seed).shuffle(items)
+    return items[:n]
+
+
+def goemotions_inputs(data: str | None = None) -> list[Any]:
+    """GoEmotions train texts."""
+    from emotive.datasets import goemotions
+
+    return _sample([r.text for r in goemotions.read("train", data)])
+
+
+def conversation_inputs(data: str | None = None) -> list[Any]:
+    """Training pairs of every conversation head: in-context turns, ED-32, EmoBank, causes."""
+    from emotive.training._cause_data import pairs
+    from emotive.training._conv_data import Config, context_examples, ed_examples, vad_examples
+
+    cfg = Config()
+    quarter = CALIBRATION_TEXTS // 4
+    parts = [context_examples("train", "train", cfg, data)[0].inputs,
+             ed_examples("train", cfg, data).inputs, vad_examples("train", cfg, data).inputs,
+             [ex.inputs for ex in pairs("dailydialog_train", data, None)]]
+    return [x for part in parts for x in _sample(part, quarter)]
+
+
+def strategy_inputs(data: str | None = None) -> list[Any]:
+    """The planner's inputs (``strategy_text``) on ESConv train."""
+    from emotive.respond.strategy import strategy_text
+    from emotive.training.respond import strategy_steps
+
+    steps, histories, _, _ = strategy_steps("train", data, None)
+    return _sample([strategy_text(t, h) for t, h in zip(steps, histories)])
+
+
+def encoder_inputs(data: str | None = None) -> list[Any]:
+    """Sentences the respond encoder reads: ESConv turns (seeker and supporter)."""
+    from emotive.datasets import esconv
+
+    return _sample([t.text for conv in esconv.read("train", data) for t in conv.turns])
+
+
+# (manifest name, files key) -> calibration inputs
+GRAPHS = {
+    ("emotive.goemotions-minilm.v1", "model"): goemotions_inputs,
+    ("emotive.conversation-minilm.v1", "model"): conversation_inputs,
+    ("emotive.respond-minilm.v1", "model"): encoder_inputs,
+    ("emotive.respond-minilm.v1", "strategy_model"): strategy_inputs,
+}
+
+
+def is_static(path: str | os.PathLike[str]) -> bool:
+    """True when a graph has no run-time (per batch) activation quantization."""
+    import onnx
+
+    return not any(n.op_type == "DynamicQuantizeLinear" for n in onnx.load(str(path)).graph.node)
+
+
+def max_length_of(folder: Path, key: str) -> int:
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if key == "strategy_model":
+        return int(raw.get("strategy", {}).get("max_length", raw["max_length"]))
+    return int(raw["max_length"])
+
+
+def requantize(folder: str | os.PathLike[str], data: str | None = None,
+               keys: Sequence[str] | None = None) -> list[str]:
+    """Rewrite ``folder``'s dynamic int8 graphs as static ones; returns the file keys changed.
+
+    >>> requantize("src/emotive/models/goemotions-minilm-v1")  # doctest: +SKIP
+    ['model']
+    """
+    folder = Path(folder)
+    manifest = load_manifest(folder)
+    done = []
+    for (name, key), inputs in GRAPHS.items():
+        if name != manifest.name or key not in manifest.files or (keys and key not in keys):
+            continue
+        graph = manifest.file(key)
+        if is_static(graph):
+            continue
+        tok = load_tokenizer(manifest.file("tokenizer"), max_length_of(folder, key))
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32, out = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+            dequantize(graph, fp32)
+            quantize_static_int8(fp32, out, inputs(data), tok)
+            shutil.move(str(out), str(graph))
+        done.append(key)
+    if done:
+        _note(folder, done)
+    return done
+
+
+def _note(folder: Path, keys: list[str]) -> None:
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    note = raw.setdefault("quantization", {})
+    for key in keys:
+        note[raw["files"][key]] = METHOD.format(n=CALIBRATION_TEXTS, seed=SEED)
+    write_manifest(folder, raw)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folders", nargs="+", help="model directories to requantize in place")
+    ap.add_argument("--data", default=None, help="corpora folder (default: $EMOTIVE_DATA)")
+    args = ap.parse_args(argv)
+    for folder in args.folders:
+        try:
+            done = requantize(folder, args.data)
+        except ConfigError as exc:
+            raise SystemExit(str(exc)) from exc
+        print(f"{folder}: {', '.join(done) or 'already static'}")
+
+
+if __name__ == "__main__":
+    main()
