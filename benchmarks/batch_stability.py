@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO_ROOT, command_line, log, machine_info, markdown_table, utc_now, write_results  # noqa: E402
 
 from emotive import _metrics  # noqa: E402
-from emotive.models import Head, OnnxModel, load_manifest, pad  # noqa: E402
+from emotive.models import Head, OnnxModel, load_manifest  # noqa: E402
 from emotive.training._quantize import dequantize  # noqa: E402
 
 MODELS = REPO_ROOT / "src" / "emotive" / "models"
@@ -116,7 +116,8 @@ def _strategy_metric(model: OnnxModel, x: list[Any], y: Any, _fp32: OnnxModel | 
 
     pred = model.predict(x).outputs["strategy"].argmax(1)
     s = _metrics.single_label_scores(y, pred, STRATEGIES)
-    return {"esconv_valid_accuracy": round(float((pred == y).mean()), 4), "esconv_valid_macro_f1": round(s["macro_f1"], 4)}
+    return {"esconv_valid_accuracy": round(float((pred == y).mean()), 4),
+            "esconv_valid_macro_f1": round(s["macro_f1"], 4)}
 
 
 def _encoder_dev(limit: int | None) -> tuple[list[Any], Any]:
@@ -199,7 +200,7 @@ def stability(model: OnnxModel, pool: list[Any], seed: int = 0) -> dict[str, flo
 def speed(models: dict[str, OnnxModel], texts: list[Any], rounds: int = 3) -> dict[str, float]:
     """texts/s per model, interleaved round by round; best round of each."""
     best = {name: 0.0 for name in models}
-    for name, m in models.items():
+    for m in models.values():
         m.predict(texts[:64])  # warm up: session load, first allocations
     for _ in range(rounds):
         for name, m in models.items():
@@ -225,7 +226,8 @@ def measure(g: Graph, rev: str, work: Path, limit: int | None, speed_n: int) -> 
     sp = speed({k: v for k, v in models.items() if k != "fp32 twin"}, x[:speed_n])
     log(f"{g.name}: dev accuracy")
     acc = {name: g.metric(m, x, y, models["fp32 twin"]) for name, m in models.items()}
-    sizes = {"old int8 (dynamic)": old.stat().st_size, "new int8 (static)": new.stat().st_size, "fp32 twin": fp32.stat().st_size}
+    sizes = {"old int8 (dynamic)": old.stat().st_size, "new int8 (static)": new.stat().st_size,
+             "fp32 twin": fp32.stat().st_size}
     return {"stability_max_abs_diff": stab, "texts_per_s": sp,
             "speed_ratio_new_over_old": round(sp["new int8 (static)"] / sp["old int8 (dynamic)"], 3),
             "dev": acc, "size_mb": {k: round(v / 1e6, 1) for k, v in sizes.items()}, "dev_inputs": len(x)}
@@ -237,7 +239,8 @@ def render(results: dict[str, Any]) -> str:
         rows = [[variant, r["stability_max_abs_diff"][variant]["max"], r["texts_per_s"].get(variant, "-"),
                  r["size_mb"][variant], ", ".join(f"{k} {v}" for k, v in r["dev"][variant].items())]
                 for variant in r["dev"]]
-        parts.append(f"## {name}\n\nmax |alone - in batch| per setting (new): {r['stability_max_abs_diff']['new int8 (static)']}\n\n"
+        per = r["stability_max_abs_diff"]["new int8 (static)"]
+        parts.append(f"## {name}\n\nmax |alone - in batch| per setting (new): {per}\n\n"
                      f"speed new/old: {r['speed_ratio_new_over_old']}x ({r['dev_inputs']} dev inputs)\n\n"
                      + markdown_table(["graph", "max abs diff", "texts/s", "MB", "dev"], rows) + "\n")
     return "\n".join(parts)

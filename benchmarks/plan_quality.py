@@ -107,14 +107,19 @@ def conversation_of(conv: Conversation, i: int) -> Conversation:
 
 def follow(responder: Responder, backend, planner: StrategyPlanner, items) -> dict:  # type: ignore[no-untyped-def]
     planned, replies, labels = [], {"guided": [], "unguided": []}, {"guided": [], "unguided": []}
-    for conv, i, *_ in items:
+    kept = []
+    for item in items:
+        conv, i, *_ = item
         g = responder.guide(conversation_of(conv, i))
-        assert g.strategy is not None
+        if g.strategy is None:  # the safety step answered (no plan, no backend call)
+            continue
+        kept.append(item)
         planned.append(g.strategy.strategy)
         for name, plan in (("guided", g.plan()), ("unguided", g.plan().unguided())):
             result = backend.generate(g.messages, GenerateOptions(plan=plan))
             replies[name].append(result.text)
             labels[name].append(result.metadata.get("strategy"))
+    flagged, items = len(items) - len(kept), kept
     human = [texts[0] for *_, texts in items]
     gold = [said[0] for *_, said, _ in items]
     tagged = {name: planner.tag(texts) for name, texts in {**replies, "human": human}.items()}
@@ -126,7 +131,8 @@ def follow(responder: Responder, backend, planner: StrategyPlanner, items) -> di
     rows["human supporter (reference)"] = {"match_tagged": _share(tagged["human"], planned),
                                            "match_index_label": _share(gold, planned),
                                            "distinct_strategies_tagged": len(set(tagged["human"]))}
-    return {"rows": rows, "tagger_accuracy_on_gold": _share(tagged["human"], gold),
+    return {"rows": rows, "flagged_by_safety": flagged, "n_planned": len(items),
+            "tagger_accuracy_on_gold": _share(tagged["human"], gold),
             "planned_share": {s: round(planned.count(s) / len(planned), 4) for s in STRATEGIES},
             "examples": [{"seeker": conv.turns[i - 1].text, "planned": p, "guided": rg, "unguided": ru}
                          for (conv, i, *_), p, rg, ru in list(zip(items, planned, replies["guided"],
@@ -162,7 +168,8 @@ def main() -> None:
           + markdown_table(["plan", "first acc", "set P", "set R", "set F1", "exact set", "strategies/plan"], seq_rows)
           + f"\n\n## Do replies follow the plan? ({len(sample)} ESConv test block starts, {args.index} index)\n\n"
           + markdown_table(["replies", "match (tagger)", "match (index label)", "distinct strategies"], fol_rows)
-          + f"\n\nThe tagger reads the gold strategy of the human supporter's first utterance with accuracy "
+          + f"\n\n{fol['flagged_by_safety']} of the {len(sample)} were answered by the safety step (no plan). "
+            f"The tagger reads the gold strategy of the human supporter's first utterance with accuracy "
             f"{fol['tagger_accuracy_on_gold']}.\n\nCommand: `{payload['command']}`\n")
     write_results("plan_quality", payload, md)
     print(md)

@@ -222,3 +222,19 @@ def test_safety_pickles_and_logs_no_message_text(shipped: Safety, caplog) -> Non
     with caplog.at_level(logging.DEBUG):
         shipped.check_turns(["hello", secret])
     assert all(secret not in r.getMessage() for r in caplog.records)
+
+
+def test_a_chats_earlier_turns_are_not_encoded_again(shipped: Safety) -> None:
+    from emotive.respond import safety as module
+
+    cache = module._EMBEDDINGS
+    cache._items.clear()
+    said = ["I had a long day at work.", "My manager yelled at me again."]
+    cold = [shipped.check_turns(said[:k]) for k in (1, 2)]
+    assert len(cache._items) == 3  # each turn once (the first was cached by the first check), and the join
+    said.append("I just want to sleep and forget about it.")
+    warm = shipped.check_turns(said)
+    assert len(cache._items) == 5  # only the new turn and the new join were encoded
+    assert all(k[1] != said[-1].encode() for k in cache._items)  # digests, not message text
+    cache._items.clear()
+    assert [shipped.check_turns(said[:k]) for k in (1, 2)] == cold and shipped.check_turns(said) == warm

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from emotive._errors import ConfigError, ModelError
+from emotive.respond._cache import EmbeddingCache
 from emotive.respond._normalize import normalize as _normalize
 
 RESPOND_MODEL = "emotive.respond-minilm.v1"
@@ -297,9 +298,11 @@ class _Classifier:
     def scores(self, texts: Sequence[str]) -> tuple[Any, Any]:
         """Calibrated risk and the category probabilities of each (prepared) text."""
         encoder, head = _loaded(self.path, self.threads)
-        return head.scores(encoder.encode(list(texts)))
+        return head.scores(_EMBEDDINGS.get(self.path, list(texts), encoder.encode))
 
 
+# the crisis encoder's embeddings of recent turns (one encoder per model directory, loaded once)
+_EMBEDDINGS = EmbeddingCache(4096)
 _LOCK = threading.Lock()
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from emotive._errors import ConfigError
 from emotive.datasets.esconv import STRATEGIES
 from emotive.models import Head, LinearHead, Manifest, OnnxModel, SentenceEncoder
+from emotive.respond._cache import EmbeddingCache
 
 CONTEXT_TURNS = 4
 # the fine-tuned planner reads its newest 128 tokens (trained on 160): on ESConv valid,
@@ -157,6 +158,7 @@ class StrategyPlanner:
         self.model = _finetuned(m, self.encoder.model.threads, max_length)
         self.head = None if self.model is not None else LinearHead.load(m.file("strategy"))
         self._tagger: LinearHead | None = None
+        self._embeddings = EmbeddingCache(1024)  # a stateless client resends its history every turn
         spec = m.extra.get("strategy", {})
         self.prior = np.asarray(spec.get("prior", [1.0 / len(STRATEGIES)] * len(STRATEGIES)))
         self.settings: dict[str, Any] = {"prior_power": float(spec.get("prior_power", 0.0)),
@@ -201,7 +203,8 @@ class StrategyPlanner:
             return []
         if self._tagger is None:
             self._tagger = LinearHead.load(self.encoder.manifest.file("strategy_tagger"))
-        return [STRATEGIES[int(t)] for t in self._tagger(self.encoder.encode(list(replies))).argmax(1)]
+        vecs = self._embeddings.get("tagger", list(replies), self.encoder.encode)
+        return [STRATEGIES[int(t)] for t in self._tagger(vecs).argmax(1)]
 
     def probs(self, steps: Sequence[Sequence[Turn]], histories: Sequence[Sequence[str | None]]) -> np.ndarray:
         """The planner's probabilities for many steps at once (batched)."""
