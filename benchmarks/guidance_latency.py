@@ -8,10 +8,11 @@ before a seeker turn (the last turn is the user's; up to 10 turns) and Empatheti
 test conversations cut the same way. Reported: p50/p95 of the whole and of each step, and
 the same with causes and trigger words switched off. Target: p95 <= 50 ms.
 
-Side by side in the same run, on the same conversations: **today's guidance as of session
-3** (trigger words by occlusion over every word and symbol run, a second GoEmotions pass
-for the labels, the planner reading 160 tokens), so the speed-up is a ratio measured on one
-machine at one time (this workplace's CPUs differ by about 2.4x in int8 speed).
+Side by side in the same run, on the same conversations, interleaved (each conversation
+through every variant in turn): the steps in parallel (the default) and one after another,
+and **today's guidance as of session 3** (trigger words by occlusion over every word and
+symbol run, a second GoEmotions pass for the labels, the planner reading 160 tokens), so the
+speed-up is a ratio measured on one machine at one time (this workplace's CPUs differ by about 2.4x in int8 speed).
 
     python benchmarks/guidance_latency.py [--n 200] [--threads 2]
 """
@@ -65,18 +66,23 @@ def conversations(n: int, data: str | None) -> list[Conversation]:
     return out
 
 
-def run(responder: Responder, convs: list[Conversation]) -> dict:
-    responder.guide(convs[0])  # load every model first
-    total, steps = [], {}
+def run(responders: dict[str, Responder], convs: list[Conversation]) -> dict[str, dict]:
+    """Each responder's guidance on every conversation, interleaved (conversation by
+    conversation, the responders in turn), so a busy moment of the machine falls on all."""
+    for r in responders.values():
+        r.guide(convs[0])  # load every model first
+    total: dict[str, list[float]] = {k: [] for k in responders}
+    steps: dict[str, dict[str, list[float]]] = {k: {} for k in responders}
     for conv in convs:
-        start = time.perf_counter()
-        g = responder.guide(conv)
-        total.append((time.perf_counter() - start) * 1000)
-        for name, ms in g.timings_ms.items():
-            steps.setdefault(name, []).append(ms)
-    row = {"p50_ms": round(percentile(total, 50), 2), "p95_ms": round(percentile(total, 95), 2)}
-    row["steps_p95_ms"] = {k: round(percentile(v, 95), 2) for k, v in steps.items()}
-    return row
+        for name, responder in responders.items():
+            start = time.perf_counter()
+            g = responder.guide(conv)
+            total[name].append((time.perf_counter() - start) * 1000)
+            for step, ms in g.timings_ms.items():
+                steps[name].setdefault(step, []).append(ms)
+    return {name: {"p50_ms": round(percentile(total[name], 50), 2), "p95_ms": round(percentile(total[name], 95), 2),
+                   "steps_p95_ms": {k: round(percentile(v, 95), 2) for k, v in steps[name].items()}}
+            for name in responders}
 
 
 def main() -> None:
@@ -93,13 +99,17 @@ def main() -> None:
     mock = get_backend("mock")
     rows = {}
     for label, steps in (("all steps", Steps()), ("without causes and trigger words", Steps(causes=False))):
-        for who, a, p in (("now", analyzer, planner), ("session 3", old_analyzer, old_planner)):
-            log(f"{label}, {who}: {len(convs)} conversations")
-            rows[f"{label} ({who})"] = run(Responder(mock, steps=steps, analyzer=a, encoder=encoder,
-                                                     planner=p), convs)
-    for label in ("all steps", "without causes and trigger words"):
-        rows[f"{label} (now)"]["p95_ratio_session3_over_now"] = round(
-            rows[f"{label} (session 3)"]["p95_ms"] / rows[f"{label} (now)"]["p95_ms"], 2)
+        log(f"{label}: {len(convs)} conversations, three responders interleaved")
+        variants = {f"{label} (now, steps in parallel)": Responder(mock, steps=steps, analyzer=analyzer,
+                                                                   encoder=encoder, planner=planner),
+                    f"{label} (now, steps in turn)": Responder(mock, steps=steps, analyzer=analyzer, encoder=encoder,
+                                                               planner=planner, parallel=False),
+                    f"{label} (session 3)": Responder(mock, steps=steps, analyzer=old_analyzer, encoder=encoder,
+                                                      planner=old_planner, parallel=False)}
+        rows.update(run(variants, convs))
+        for name in list(variants)[:2]:
+            rows[name]["p95_ratio_session3_over_now"] = round(
+                rows[f"{label} (session 3)"]["p95_ms"] / rows[name]["p95_ms"], 2)
     turns = sum(len(c.turns) for c in convs) / len(convs)
     payload = {"benchmark": "guidance_latency", "date": utc_now(), "command": command_line(), "n": len(convs),
                "mean_turns": round(turns, 2), "threads": args.threads, "target": "p95 <= 50 ms",

@@ -167,4 +167,4 @@ class Plan:
         """The inverse of :meth:`to_dict` (for plans that arrive as JSON)."""
         turns = tuple(Turn(str(t["role"]), str(t["text"])) for t in data.get("turns") or ())
         return cls(turns, data.get("strategy"), data.get("reply_emotion"), data.get("user_emotion"),
-                   tuple(data.get("user_candidates") or ()))
+                   tuple(data.get("user_candidates") or ()), tuple(data.get("strategies") or ()))

@@ -64,6 +64,21 @@ def test_guidance_to_dict_keeps_its_json_shape(responder_for) -> None:
     assert Plan.from_dict(json.loads(json.dumps(g.plan().to_dict()))) == g.plan()
 
 
+def test_parallel_steps_give_the_same_guidance_and_keep_safety_first(responder_for) -> None:
+    from dataclasses import replace
+
+    together, in_turn = responder_for(), responder_for(parallel=False)
+    a, b = together.guide(CONV), in_turn.guide(CONV)
+    assert replace(a, timings_ms={}) == replace(b, timings_ms={}) and set(a.timings_ms) == set(b.timings_ms)
+    risky = Conversation("r", (Utterance("I am going to kill myself tonight.", "user"),))
+    flagged = together.guide(risky)
+    assert flagged.safety is not None and flagged.strategy is None and flagged.reading is None
+    wrong_state = AssistantState(("Question", "Others"))  # two strategies for one assistant turn
+    with pytest.raises(ConfigError, match="2 strategies for 1 assistant turns"):
+        together.guide(CONV, state=wrong_state)
+    assert together.guide(Conversation("r2", (CONV.turns[1], risky.turns[0])), state=wrong_state).safety
+
+
 def test_steps_switch_off_one_by_one(responder_for) -> None:
     mock = get_backend("mock", replies=["ok"] * 3, cycle=True)
     r = responder_for(mock, steps=Steps.without(["strategy", "two_stage"]))

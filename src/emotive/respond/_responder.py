@@ -13,7 +13,9 @@
 when it fails (for a stream: before its first piece). ``areply`` and ``astream`` are the same
 for ``asyncio`` code: the steps run in a worker thread, the backend's async form writes the reply.
 The parts (safety rules, analyzer, encoder, planner, transition) load once, on first use, even
-when several threads ask at once.
+when several threads ask at once. Steps 1-3 do not depend on each other: with ``parallel``
+(the default) they run at the same time, in two shared worker threads besides the caller's;
+a flagged message still gets only the safe reply.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -59,7 +62,7 @@ class Responder:
                  fallback: str | Backend | None = None, assistant: str | None = None,
                  roles: Roles | None = None, backend_options: dict[str, Any] | None = None,
                  max_tokens: int = 256, temperature: float = 0.7, analyzer: Any = None, encoder: Any = None,
-                 planner: Any = None):
+                 planner: Any = None, parallel: bool = True):
         if roles is not None and assistant is not None:
             raise ConfigError("give roles or assistant, not both")
         self.backend = backend if isinstance(backend, Backend) else get_backend(backend, **(backend_options or {}))
@@ -73,10 +76,11 @@ class Responder:
         self._planner: Any = planner
         self._transition: Any = None
         self._loading = threading.RLock()
+        self.parallel = parallel
         self._recipe = {"backend": backend, "persona": persona, "steps": steps, "safety": safety,
                         "fallback": fallback, "assistant": assistant, "roles": roles,
                         "backend_options": backend_options, "max_tokens": max_tokens,
-                        "temperature": temperature, "analyzer": analyzer}
+                        "temperature": temperature, "analyzer": analyzer, "parallel": parallel}
 
     def __getstate__(self) -> dict[str, Any]:
         """A responder pickles as its recipe (for Ray workers): backends given by name, and
@@ -150,18 +154,24 @@ class Responder:
         split = split_roles(conversation, roles or self.roles)
         timings: dict[str, float] = {}
         g = Guidance(turns=split.turns, instructions=split.instructions, timings_ms=timings)
-        if self.steps.safety:
-            flag = _timed(timings, "safety", lambda: self._check_safety(split))
-            if flag is not None:
-                return replace(g, safety=flag)
         own = state if state is not None else AssistantState.from_annotations(
             split.conversation.turns, [t.role for t in split.turns])
-        if self.steps.understanding:
-            last = len(split.turns) - 1
-            g = replace(g, reading=_timed(timings, "understanding", lambda: read_turn(
-                self.analyzer, split.conversation, last, causes=self.steps.causes, triggers=self.steps.causes)))
+        last = len(split.turns) - 1
+        steps: dict[str, Callable[[], Any]] = {}
+        if self.steps.understanding:  # first: the longest runs in this thread
+            steps["understanding"] = lambda: read_turn(self.analyzer, split.conversation, last,
+                                                       causes=self.steps.causes, triggers=self.steps.causes)
+        if self.steps.safety:
+            steps["safety"] = lambda: self._check_safety(split)
         if self.steps.strategy:
-            g = replace(g, strategy=_timed(timings, "strategy", lambda: self._plan_strategy(split, own)))
+            steps["strategy"] = lambda: self._plan_strategy(split, own)
+        done = _run_steps(steps, timings, self.parallel)
+        if done.get("safety") is not None:  # flagged: the other steps' results (or errors) are not used
+            return replace(g, safety=done["safety"])
+        for outcome in done.values():
+            if isinstance(outcome, BaseException):
+                raise outcome
+        g = replace(g, reading=done.get("understanding"), strategy=done.get("strategy"))
         if self.steps.persona:
             g = replace(g, reply_emotion=_timed(timings, "persona", lambda: self._reply_emotion(own, g.reading)))
         return replace(g, messages=_prompt.messages(_prompt.system_prompt(g, self.steps.two_stage), split.turns))
@@ -311,3 +321,38 @@ def _timed(timings: dict[str, float], name: str, fn: Callable[[], _T]) -> _T:
     out = fn()
     timings[name] = (time.perf_counter() - start) * 1000
     return out
+
+
+_POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The worker threads the independent steps share (made on first use)."""
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="emotive-step"))
+        return _POOL[0]
+
+
+def _run_steps(steps: Mapping[str, Callable[[], Any]], timings: dict[str, float],
+               parallel: bool) -> dict[str, Any]:
+    """Each step's result, or the exception it raised. With ``parallel``, the first step runs
+    in this thread while the others run in worker threads (the SEMs' ONNX sessions release
+    the GIL, so the steps overlap); an exception never escapes before every step has ended.
+
+    >>> _run_steps({"a": lambda: 1, "b": lambda: 1 / 0}, {}, parallel=True)["b"].__class__.__name__
+    'ZeroDivisionError'
+    """
+    def call(name: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return _timed(timings, name, fn)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, which decides
+            return exc
+
+    names = list(steps)
+    if not parallel or len(names) < 2:
+        return {name: call(name, steps[name]) for name in names}
+    futures = {name: _pool().submit(call, name, steps[name]) for name in names[1:]}
+    out = {names[0]: call(names[0], steps[names[0]])}
+    return {**out, **{name: f.result() for name, f in futures.items()}}
