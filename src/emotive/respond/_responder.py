@@ -13,9 +13,11 @@
 when it fails (for a stream: before its first piece). ``areply`` and ``astream`` are the same
 for ``asyncio`` code: the steps run in a worker thread, the backend's async form writes the reply.
 The parts (safety rules, analyzer, encoder, planner, transition) load once, on first use, even
-when several threads ask at once. Steps 1-3 do not depend on each other: with ``parallel``
-(the default) they run at the same time, in two shared worker threads besides the caller's;
-a flagged message still gets only the safe reply.
+when several threads ask at once. Steps 1-3 do not depend on each other: with
+``parallel=True`` they run at the same time, in two shared worker threads besides the
+caller's (a flagged message still gets only the safe reply). It is off by default: on a
+busy 2-core machine the overlapping ONNX sessions fight for the cores and were slower
+(``benchmarks/guidance_latency.py``), and a server's concurrent requests fill the cores anyway.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class Responder:
                  fallback: str | Backend | None = None, assistant: str | None = None,
                  roles: Roles | None = None, backend_options: dict[str, Any] | None = None,
                  max_tokens: int = 256, temperature: float = 0.7, analyzer: Any = None, encoder: Any = None,
-                 planner: Any = None, parallel: bool = True):
+                 planner: Any = None, parallel: bool = False):
         if roles is not None and assistant is not None:
             raise ConfigError("give roles or assistant, not both")
         self.backend = backend if isinstance(backend, Backend) else get_backend(backend, **(backend_options or {}))
