@@ -84,6 +84,13 @@ def test_the_packaged_index_answers_without_corpora(tmp_path, monkeypatch) -> No
     assert not backend.needs_build() and len(backend.prepare().candidates) > 5000
 
 
+def test_concurrent_first_requests_load_the_index_once() -> None:
+    backend = get_backend("retrieval")
+    with ThreadPoolExecutor(4) as pool:
+        indexes = list(pool.map(lambda _: backend.prepare(), range(4)))
+    assert all(index is indexes[0] for index in indexes)
+
+
 def test_replies_with_numbers_links_or_hotlines_are_never_candidates() -> None:
     from emotive.backends.retrieval_index import usable
 

@@ -15,6 +15,7 @@ backend is the commercial-safe offline choice.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -72,15 +73,17 @@ class RetrievalBackend(Backend):
         super().__init__(**options)
         self._index: ix.Index | None = None
         self._encoder: Any = None
+        self._loading = threading.RLock()  # concurrent first requests load (or build) once
 
     @property
     def encoder(self):  # noqa: ANN201
-        if self._encoder is None:
-            from emotive.models import SentenceEncoder
+        with self._loading:
+            if self._encoder is None:
+                from emotive.models import SentenceEncoder
 
-            self._encoder = SentenceEncoder(self.options.model, threads=self.options.threads,
-                                            max_length=ix.MAX_TOKENS)
-        return self._encoder
+                self._encoder = SentenceEncoder(self.options.model, threads=self.options.threads,
+                                                max_length=ix.MAX_TOKENS)
+            return self._encoder
 
     def needs_build(self) -> bool:
         """Whether ``prepare`` would build the full index from the corpora first."""
@@ -95,9 +98,16 @@ class RetrievalBackend(Backend):
         return ix.cache_root(o.cache_dir) / f"retrieval-{key}"
 
     def prepare(self, progress: ix.Progress | None = None) -> ix.Index:
-        """The packaged index, or the full one: loaded from the cache, or built and cached."""
+        """The packaged index, or the full one: loaded from the cache, or built and cached
+        (once, however many threads ask at the same time)."""
         if self._index is not None:
             return self._index
+        with self._loading:
+            if self._index is None:
+                self._index = self._load(progress)
+            return self._index
+
+    def _load(self, progress: ix.Progress | None) -> ix.Index:
         if self.options.index == "packaged":
             index = ix.load_packaged()
             made_with = index_encoder()
@@ -105,7 +115,6 @@ class RetrievalBackend(Backend):
                 raise ConfigError(f"the packaged reply index was embedded by {made_with}; with "
                                   f"model={self.options.model!r} use -O index=corpora")
             index.ctx, index.reply = index.ctx.astype(np.float32), index.reply.astype(np.float32)
-            self._index = index
             return index
         o = self.options
         folder = self._cache_folder()
@@ -121,7 +130,6 @@ class RetrievalBackend(Backend):
         ix.tag_strategies(index, self.encoder)
         # float16 on disk; float32 in memory, where numpy's matrix product is fast (BLAS)
         index.ctx, index.reply = index.ctx.astype(np.float32), index.reply.astype(np.float32)
-        self._index = index
         return index
 
     def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> GenerateResult:
