@@ -106,3 +106,33 @@ def test_the_form_works_from_one_event_loop_after_another(loopback, do) -> None:
     loopback.script(do.reply("again"))
     form = backend(loopback.url).async_form()
     assert [asyncio.run(form.generate(HI)).text for _ in range(3)] == ["again"] * 3
+
+
+def test_threads_with_their_own_event_loops_share_one_form(loopback, do) -> None:
+    import threading
+
+    loopback.script(do.reply("hi"))
+    form = backend(loopback.url).async_form()
+    out: list[str] = []
+
+    def run() -> None:
+        async def many() -> list[str]:
+            return [r.text for r in await asyncio.gather(*(form.generate(HI) for _ in range(4)))]
+        out.extend(asyncio.run(many()))
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == ["hi"] * 12
+
+
+def test_a_backend_pickles_as_its_options(loopback, do) -> None:
+    import pickle
+
+    loopback.script(do.reply("ok"))
+    client = backend(loopback.url, breaker_failures=2)
+    client.generate(HI)
+    copy = pickle.loads(pickle.dumps(client))
+    assert copy.options == client.options and copy.generate(HI).text == "ok"
+    assert asyncio.run(copy.async_form().generate(HI)).text == "ok"

@@ -6,7 +6,11 @@ Built-in backends register the same way a third-party plugin does, in ``pyprojec
     mybackend = "my_package.module:MyBackend"
 
 A backend class is imported only when its name is used, so importing this package loads
-neither torch nor httpx. A plugin that fails to import raises ``BackendError`` when it is
+neither torch nor httpx. Every backend has an async form, ``backend.async_form()``
+(:class:`AsyncBackend`: native for ``openai``, worker threads for the others). Network failures
+are ``BackendError`` subclasses: ``BackendConnectError``, ``BackendTimeoutError``,
+``BackendStatusError`` (``.status``), ``BackendProtocolError`` and ``BackendUnavailableError``
+(the circuit breaker is open; ``.retry_after``). A plugin that fails to import raises ``BackendError`` when it is
 asked for and does not break the others.
 
 >>> backend = get_backend("mock", replies=["Hello there."])

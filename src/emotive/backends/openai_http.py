@@ -29,7 +29,9 @@ import os
 import threading
 import time
 import urllib.parse
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field, field_validator
@@ -77,7 +79,7 @@ class OpenAIOptions(BackendOptions):
     connect_timeout: float = Field(5.0, gt=0, description="seconds to wait for the connection")
     retries: int = Field(2, ge=0, description="retries on connection errors, timeouts, HTTP 429 and 5xx")
     backoff: float = Field(0.5, ge=0, description="seconds before the first retry, doubled each time")
-    deadline: float = Field(300.0, gt=0, description="total seconds for one request, streamed or not: "
+    deadline: float = Field(120.0, gt=0, description="total seconds for one request, streamed or not: "
                                                      "every attempt and the waits between them")
     max_reply_bytes: int = Field(1024 * 1024, gt=0, description="largest reply accepted, whole or streamed "
                                                                 "(bytes); a larger one is cut off at once")
@@ -130,7 +132,7 @@ class OpenAIBackend(Backend):
         """
         body = self._body(messages, options, stream=False)
         deadline = Deadline(self.options.deadline)
-        with self.breaker.guard(self.where):
+        with self._call():
             return self._result(self._retrying(lambda: self._fetch(body, deadline), deadline))
 
     def stream(self, messages: Sequence[Message],
@@ -145,7 +147,7 @@ class OpenAIBackend(Backend):
 
         body = self._body(messages, options, stream=True)
         deadline = Deadline(self.options.deadline)
-        with self.breaker.guard(self.where):
+        with self._call():
             response = self._retrying(lambda: self._open(body, deadline), deadline)
             reader = _StreamReader(self, deadline)
             try:
@@ -178,6 +180,14 @@ class OpenAIBackend(Backend):
             client, self._client = self._client, None
         if client is not None:
             client.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A backend pickles as its options (for Ray and process pools); connections, the async
+        form and the breaker's state are made again on the other side."""
+        return {"options": self.options.model_dump()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["options"])  # type: ignore[misc]
 
     def __enter__(self) -> OpenAIBackend:
         return self
@@ -295,6 +305,16 @@ class OpenAIBackend(Backend):
         text = _reply_text(data, self.where)
         return GenerateResult(text, _metadata(data, data["choices"][0].get("finish_reason")))
 
+    @contextmanager
+    def _call(self) -> Iterator[None]:
+        """One call, sync or async: through the circuit breaker, its error messages without the API key."""
+        with self.breaker.guard(self.where):
+            try:
+                yield
+            except BackendError as exc:
+                exc.args = (self._scrub(str(exc)), *exc.args[1:])
+                raise
+
     def _scrub(self, text: str) -> str:
         """``text`` with the API key, if it appears, masked."""
         key = os.environ.get(self.options.api_key_env)
@@ -326,7 +346,7 @@ class OpenAIBackend(Backend):
                     f"is base_url an OpenAI-compatible server? {where}")
 
     def _status_error(self, status: int, raw: bytes, retry_after: str | None) -> Exception:
-        message = self._scrub(f"{self.where} answered HTTP {status}: {_server_message(raw)}; {self._fix(status)}")
+        message = f"{self.where} answered HTTP {status}: {_server_message(raw)}; {self._fix(status)}"
         if status != 429 and status < 500:
             return BackendStatusError(message, status=status)
         wait = _retry_after(retry_after)
@@ -361,22 +381,27 @@ class AsyncOpenAIBackend(AsyncBackend):
 
     def __init__(self, backend: OpenAIBackend):
         super().__init__(backend)
-        self._client: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary())
+        self._lock = threading.Lock()
 
     async def generate(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> GenerateResult:
         b = self.backend
         body = b._body(messages, options, stream=False)
         deadline = Deadline(b.options.deadline)
-        with b.breaker.guard(b.where):
-            return b._result(await self._retrying(lambda: self._fetch(body, deadline), deadline))
+        with b._call():
+            raw = await _within(deadline, self._retrying(lambda: self._fetch(body, deadline), deadline), b,
+                                "waiting for the reply")
+            return b._result(raw)
 
     def stream(self, messages: Sequence[Message], options: GenerateOptions | None = None) -> AsyncResultStream:
         return AsyncResultStream(self._pieces(messages, options))
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None and self._loop is asyncio.get_running_loop():
+        """Close the running event loop's pooled connections; the form reconnects if used again."""
+        with self._lock:
+            client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
             await client.aclose()
 
     async def _pieces(self, messages: Sequence[Message],
@@ -386,11 +411,13 @@ class AsyncOpenAIBackend(AsyncBackend):
         b = self.backend
         body = b._body(messages, options, stream=True)
         deadline = Deadline(b.options.deadline)
-        with b.breaker.guard(b.where):
-            response = await self._retrying(lambda: self._open(body, deadline), deadline)
+        with b._call():
+            response = await _within(deadline, self._retrying(lambda: self._open(body, deadline), deadline), b,
+                                     "waiting for the stream to start")
             reader = _StreamReader(b, deadline)
+            chunks = response.aiter_bytes()
             try:
-                async for chunk in response.aiter_bytes():
+                while (chunk := await _within(deadline, anext(chunks, None), b, "mid-stream")) is not None:
                     for piece in reader.feed(chunk):
                         yield piece
                     if reader.done:
@@ -398,17 +425,21 @@ class AsyncOpenAIBackend(AsyncBackend):
             except httpx.TransportError as exc:
                 raise reader.transport_error(exc) from exc
             finally:
+                await chunks.aclose()  # type: ignore[attr-defined]
                 await response.aclose()
             yield reader.end()
 
     def _http(self) -> httpx.AsyncClient:
-        """The client of the running event loop (a client cannot be shared between loops)."""
+        """The running event loop's client: connections cannot move between loops, and threads
+        may each run their own loop; a closed loop's client goes with it."""
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            import httpx
+        with self._lock:
+            client = self._clients.get(loop)
+            if client is None:
+                import httpx
 
-            self._client, self._loop = httpx.AsyncClient(**self.backend._client_settings()), loop
-        return self._client
+                client = self._clients[loop] = httpx.AsyncClient(**self.backend._client_settings())
+            return client
 
     async def _retrying(self, call: Callable[[], Awaitable[_T]], deadline: Deadline) -> _T:
         for attempt in itertools.count():
@@ -455,6 +486,16 @@ class AsyncOpenAIBackend(AsyncBackend):
         finally:
             await response.aclose()
         return reader.body()
+
+
+async def _within(deadline: Deadline, step: Awaitable[_T], backend: OpenAIBackend, how: str) -> _T:
+    """``step``, given up when the deadline passes: the async form holds the deadline exactly,
+    even against a server that stalls mid-reply (the sync form: within one read timeout more)."""
+    try:
+        async with asyncio.timeout(max(deadline.left(), 0.0)):
+            return await step
+    except TimeoutError as exc:
+        raise BackendTimeoutError(backend._deadline_message(how)) from exc
 
 
 # -- reading a reply: shared by both forms ---------------------------------------------
@@ -524,6 +565,8 @@ class _StreamReader:
     def transport_error(self, exc: httpx.TransportError) -> BackendError:
         import httpx
 
+        if isinstance(exc, httpx.TimeoutException) and self.deadline.left() <= 0.05:
+            return BackendTimeoutError(self.backend._deadline_message(f"after {self.chars} characters of the stream"))
         if isinstance(exc, httpx.TimeoutException):
             return BackendTimeoutError(
                 f"stream from {self.where} stalled: nothing for {self.backend.options.timeout} s after "
@@ -575,18 +618,20 @@ def _metadata(data: Any, finish_reason: Any) -> dict[str, Any]:
 def _delta(chunk: Any, url: str) -> tuple[str, str | None]:
     """The text of one stream chunk and its finish_reason (None when it has none)."""
     if isinstance(chunk, dict) and "error" in chunk:
-        raise BackendProtocolError(f"{url} sent an error mid-stream: {_error_text(chunk)}")
+        raise BackendProtocolError(f"{url} sent an error mid-stream: {_error_text(chunk)}; the server failed while "
+                                   "answering; see its log or try again")
     choices = chunk.get("choices") if isinstance(chunk, dict) else None
     if not isinstance(choices, list):
         raise BackendProtocolError(f"{url} sent a stream chunk without choices: {_snippet(chunk)}; "
-                           "is base_url an OpenAI-compatible chat endpoint?")
+                                   "is base_url an OpenAI-compatible chat endpoint?")
     if not choices:  # e.g. the usage chunk of stream_options.include_usage
         return "", None
     choice = choices[0] if isinstance(choices[0], dict) else {}
     delta = choice.get("delta")
     content = delta.get("content") if isinstance(delta, dict) else None
     if content is not None and not isinstance(content, str):
-        raise BackendProtocolError(f"{url} sent a stream chunk whose delta.content is not text: {_snippet(chunk)}")
+        raise BackendProtocolError(f"{url} sent a stream chunk whose delta.content is not text: {_snippet(chunk)}; "
+                                   "is base_url an OpenAI-compatible chat endpoint?")
     finish = choice.get("finish_reason")
     return content or "", None if finish is None else str(finish)
 
@@ -595,14 +640,15 @@ def _reply_text(data: Any, url: str) -> str:
     try:
         choice = data["choices"][0]
         content = choice["message"]["content"]
-    except (KeyError, IndexError, TypeError):
+    except (KeyError, IndexError, TypeError) as exc:
         if isinstance(data, dict) and "error" in data:
-            raise BackendProtocolError(f"{url} answered with an error: {_error_text(data)}") from None
+            raise BackendProtocolError(f"{url} answered with an error: {_error_text(data)}; the server failed; "
+                                       "see its log or try again") from exc
         raise BackendProtocolError(f"{url} answered without choices[0].message.content: {_snippet(data)}; "
-                           "is base_url an OpenAI-compatible chat endpoint?") from None
+                                   "is base_url an OpenAI-compatible chat endpoint?") from exc
     if not isinstance(content, str):
         raise BackendProtocolError(f"{url} answered with no text (content {content!r}, finish_reason "
-                           f"{choice.get('finish_reason')!r}); check the model and max_tokens")
+                                   f"{choice.get('finish_reason')!r}); check the model and max_tokens")
     return content
 
 

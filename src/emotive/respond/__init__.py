@@ -12,6 +12,12 @@ For a chat, turn by turn (the history and the assistant's own state kept):
 >>> chat = ChatSession(Responder("openai"), instructions="You are the help desk of a bike shop.")  # doctest: +SKIP
 >>> chat.reply("My new bike's chain broke on the first ride.").text  # doctest: +SKIP
 
+In ``asyncio`` code (a server), the same with ``await``; the steps run in a worker thread:
+
+>>> reply = await Responder("openai").areply(conv)  # doctest: +SKIP
+>>> stream = await Responder("openai").astream(conv)  # doctest: +SKIP
+>>> async for piece in stream: print(piece, end="")  # doctest: +SKIP
+
 Nothing heavy is imported until a name is used.
 """
 
