@@ -119,13 +119,14 @@ def test_every_error_has_the_one_shape(client) -> None:  # type: ignore[no-untyp
     assert client.get("/healthz").status_code == 200  # still serving
 
 
-def test_api_keys(shared_analyzer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(ServerConfig(api_keys=("k-one", "k-two")), analyzer=shared_analyzer)
+def test_api_keys(tiny_analyzer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(ServerConfig(api_keys=("k-one", "k-two")), analyzer=tiny_analyzer)
     with TestClient(app) as c:
         assert "EMOTIVE_API_KEYS" in _error(c.post("/v1/analyze", json={"texts": ["hi"]}), 401, "invalid_api_key")
         _error(c.post("/v1/analyze", json={"texts": ["hi"]}, headers={"Authorization": "Bearer nope"}),
                401, "invalid_api_key")
-        assert c.post("/v1/analyze", json={"texts": ["hi"]}, headers={"Authorization": "Bearer k-two"}).status_code == 200
+        ok = c.post("/v1/analyze", json={"texts": ["hi"]}, headers={"Authorization": "Bearer k-two"})
+        assert ok.status_code == 200
         assert c.post("/v1/analyze", json={"texts": ["hi"]}, headers={"X-API-Key": "k-one"}).status_code == 200
         assert c.get("/healthz").status_code == 200 and c.get("/readyz").status_code == 200
 
@@ -141,22 +142,22 @@ class SlowAnalyzer:
         return self.inner.analyze(*args, **kwargs)
 
 
-def test_request_deadline_is_a_408(shared_analyzer) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(ServerConfig(request_timeout=0.2), analyzer=SlowAnalyzer(shared_analyzer))
+def test_request_deadline_is_a_408(tiny_analyzer) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(ServerConfig(request_timeout=0.2), analyzer=SlowAnalyzer(tiny_analyzer))
     with TestClient(app) as c:
         assert "--request-timeout" in _error(c.post("/v1/analyze", json={"texts": ["hi"]}), 408, "request_timeout")
         assert c.get("/healthz").status_code == 200
 
 
-def test_full_queue_is_a_503_with_retry_after(shared_analyzer) -> None:  # type: ignore[no-untyped-def]
-    with TestClient(create_app(ServerConfig(queue_size=2), analyzer=shared_analyzer)) as c:
+def test_full_queue_is_a_503_with_retry_after(tiny_analyzer) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(ServerConfig(queue_size=2), analyzer=tiny_analyzer)) as c:
         r = c.post("/v1/analyze", json={"texts": ["a", "b", "c"]})
         assert "--queue-size" in _error(r, 503, "queue_full") and r.headers["Retry-After"] == "1"
         assert c.post("/v1/analyze", json={"texts": ["a", "b"]}).status_code == 200
 
 
-def test_concurrent_requests_share_one_batch(shared_analyzer) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(ServerConfig(batch_wait_ms=300, batch_size=64), analyzer=shared_analyzer)
+def test_concurrent_requests_share_one_batch(tiny_analyzer) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(ServerConfig(batch_wait_ms=300, batch_size=64), analyzer=tiny_analyzer)
     texts = [f"I am so happy about day {i}!" if i % 2 else f"Day {i} was awful and sad." for i in range(8)]
 
     async def fire() -> list[httpx.Response]:
@@ -170,26 +171,33 @@ def test_concurrent_requests_share_one_batch(shared_analyzer) -> None:  # type: 
     count = next(s.value for s in batches if s.name.endswith("_count"))
     total = next(s.value for s in batches if s.name.endswith("_sum"))
     assert total == 8 and count < 8  # gathered: fewer model calls than requests
+    assert app.state.engine.batcher.in_flight == 0  # every request counted out again
     app.state.engine.close()
 
 
-def test_cors_off_by_default_and_on_when_given(shared_analyzer) -> None:  # type: ignore[no-untyped-def]
+def test_a_lone_request_does_not_wait_for_a_batch(tiny_analyzer) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(ServerConfig(batch_wait_ms=60_000, request_timeout=10), analyzer=tiny_analyzer)
+    with TestClient(app) as c:  # a 60 s wait would end in a 408 after 10 s
+        assert c.post("/v1/analyze", json={"texts": ["hi there"]}).status_code == 200
+
+
+def test_cors_off_by_default_and_on_when_given(tiny_analyzer) -> None:  # type: ignore[no-untyped-def]
     pre = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
-    with TestClient(create_app(ServerConfig(), analyzer=shared_analyzer)) as c:
+    with TestClient(create_app(ServerConfig(), analyzer=tiny_analyzer)) as c:
         assert "access-control-allow-origin" not in c.options("/v1/analyze", headers=pre).headers
-    app = create_app(ServerConfig(cors_origins=("https://app.example",)), analyzer=shared_analyzer)
+    app = create_app(ServerConfig(cors_origins=("https://app.example",)), analyzer=tiny_analyzer)
     with TestClient(app) as c:
         assert c.options("/v1/analyze", headers=pre).headers["access-control-allow-origin"] == "https://app.example"
 
 
-def test_no_content_in_logs_unless_asked(shared_analyzer, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_no_content_in_logs_unless_asked(tiny_analyzer, caplog) -> None:  # type: ignore[no-untyped-def]
     secret = "my secret diagnosis is zebra-42"
     caplog.set_level(logging.INFO, logger="emotive.server")
-    with TestClient(create_app(ServerConfig(), analyzer=shared_analyzer)) as c:
+    with TestClient(create_app(ServerConfig(), analyzer=tiny_analyzer)) as c:
         c.post("/v1/analyze", json={"texts": [secret]})
         c.post("/v1/analyze", json={"texts": [secret], "scheme": "nope"})
     assert "POST /v1/analyze 200" in caplog.text and secret not in caplog.text
     caplog.clear()
-    with TestClient(create_app(ServerConfig(log_content=True), analyzer=shared_analyzer)) as c:
+    with TestClient(create_app(ServerConfig(log_content=True), analyzer=tiny_analyzer)) as c:
         c.post("/v1/analyze", json={"texts": [secret]})
     assert secret in caplog.text

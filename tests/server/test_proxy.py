@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 
 import httpx
@@ -12,7 +13,7 @@ from emotive.server import ServerConfig, create_app
 
 openai = pytest.importorskip("openai")
 
-from tests.server.conftest import REPLY  # noqa: E402
+REPLY = "That sounds really hard. What happened next?"  # what the loopback upstream says (conftest)
 
 CRISIS = "I want to kill myself tonight, I have the pills ready"
 SAD = "My dog died this morning and I can't stop crying."
@@ -120,9 +121,10 @@ def test_upstream_faults_are_clear_errors_and_the_server_keeps_serving(proxied, 
 
 
 def test_upstream_down_is_a_502(serve, shared_analyzer) -> None:  # type: ignore[no-untyped-def]
-    from tests.server.conftest import free_port
-
-    config = ServerConfig(upstream_base_url=f"http://127.0.0.1:{free_port()}/v1", upstream_retries=0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]  # nothing listens there once the socket is closed
+    config = ServerConfig(upstream_base_url=f"http://127.0.0.1:{dead}/v1", upstream_retries=0)
     server = serve(create_app(config, analyzer=shared_analyzer))
     with pytest.raises(openai.APIStatusError) as failed:
         _client(server.url).chat.completions.create(model="emotive", messages=[{"role": "user", "content": SAD}],
@@ -157,6 +159,23 @@ def test_fallback_answers_when_the_upstream_fails(serve, upstream, shared_analyz
 
 def test_offline_default_without_upstream(serve, shared_analyzer) -> None:  # type: ignore[no-untyped-def]
     server = serve(create_app(ServerConfig(), analyzer=shared_analyzer))
-    done = _client(server.url).chat.completions.create(model="emotive/fast", messages=[{"role": "user", "content": SAD}])
+    done = _client(server.url).chat.completions.create(model="emotive/fast",
+                                                       messages=[{"role": "user", "content": SAD}])
     assert done.choices[0].message.content.strip()
     assert done.model_extra["emotive"]["backend"] == "retrieval"
+
+
+def test_repeated_failures_open_the_breaker_503_with_retry_after(proxied) -> None:  # type: ignore[no-untyped-def]
+    server, upstream = proxied
+    upstream.mode = "error500"
+    client = _client(server.url)
+    statuses = []
+    for _ in range(7):
+        with pytest.raises(openai.APIStatusError) as failed:
+            client.chat.completions.create(model="emotive", messages=[{"role": "user", "content": SAD}])
+        statuses.append(failed.value.status_code)
+    assert statuses[0] == 502 and statuses[-1] == 503
+    assert int(failed.value.response.headers["Retry-After"]) >= 1
+    assert failed.value.body["code"] == "upstream_unavailable"
+    calls = len(upstream.requests)
+    assert calls < 7  # open: failed fast without reaching the upstream

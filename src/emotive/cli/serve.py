@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
 from typing import Annotated, Optional
 
 import typer
@@ -28,7 +26,9 @@ def serve_command(
     request_timeout: Annotated[float, typer.Option(
         help="Seconds a request may take before its response starts (408 after).")] = 60.0,
     batch_size: Annotated[int, typer.Option(help="Most texts in one micro-batch.")] = 32,
-    batch_wait_ms: Annotated[float, typer.Option(help="How long a micro-batch waits for more requests.")] = 3.0,
+    batch_wait_ms: Annotated[float, typer.Option(help=(
+        "Longest wait for more requests to join a micro-batch (only while other analyze requests are in "
+        "the server; a lone request never waits)."))] = 5.0,
     queue_size: Annotated[int, typer.Option(help="Most texts waiting for the model (503 + Retry-After above).")]
     = 1024,
     upstream_base_url: Annotated[Optional[str], typer.Option(help=(
@@ -59,10 +59,10 @@ def serve_command(
     Example: emotive serve --upstream-base-url http://localhost:11434/v1 --upstream-model llama3.1
     """
     try:
-        import uvicorn
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
 
-        from emotive.server import ServerConfig, create_app
-        from emotive.server._config import CONFIG_ENV, keys_from_env
+        from emotive.server import ServerConfig, keys_from_env, run
     except ImportError as exc:
         raise missing_extra("serve", exc.name or "fastapi") from None
     config = ServerConfig(
@@ -72,24 +72,8 @@ def serve_command(
         upstream_model=upstream_model, upstream_key_env=upstream_key_env, upstream_timeout=upstream_timeout,
         upstream_retries=upstream_retries, fallback=fallback, backend=backend, api_keys=keys_from_env(),
         cors_origins=tuple(cors_origin or ()), log_content=log_content, warm=warm)
-    _setup_logging(log_level)
     _announce(config, workers)
-    options = dict(host=host, port=port, access_log=False, log_level=log_level.lower())
-    if workers > 1:
-        os.environ[CONFIG_ENV] = config.to_env()
-        uvicorn.run("emotive.server:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
-    else:
-        uvicorn.run(create_app(config), **options)  # type: ignore[arg-type]
-
-
-def _setup_logging(level: str) -> None:
-    log = logging.getLogger("emotive.server")
-    if not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s emotive %(levelname)s %(message)s"))
-        log.addHandler(handler)
-    log.setLevel(level.upper())
-    log.propagate = False
+    run(config, workers=workers, log_level=log_level)
 
 
 def _announce(config, workers: int) -> None:  # type: ignore[no-untyped-def]

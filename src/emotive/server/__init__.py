@@ -16,20 +16,22 @@ from typing import TYPE_CHECKING
 
 from emotive._lazy import lazy_exports
 
-__all__ = ["PRESETS", "ServerConfig", "app_from_env", "committed_schema", "create_app", "openapi_schema",
-           "parse_model"]
+__all__ = ["PRESETS", "ServerConfig", "app_from_env", "committed_schema", "create_app", "keys_from_env",
+           "openapi_schema", "parse_model", "run"]
 
 _WHERE = {
     "ServerConfig": "emotive.server._config", "create_app": "emotive.server._app",
     "app_from_env": "emotive.server._app", "openapi_schema": "emotive.server._app",
     "committed_schema": "emotive.server._app", "PRESETS": "emotive.server._engine",
-    "parse_model": "emotive.server._engine",
+    "parse_model": "emotive.server._engine", "keys_from_env": "emotive.server._config",
+    "run": "emotive.server._run",
 }
 
 if TYPE_CHECKING:
     from emotive.server._app import app_from_env, committed_schema, create_app, openapi_schema
-    from emotive.server._config import ServerConfig
+    from emotive.server._config import ServerConfig, keys_from_env
     from emotive.server._engine import PRESETS, parse_model
+    from emotive.server._run import run
 
 
 __getattr__, __dir__ = lazy_exports("emotive.server", _WHERE, globals(), __all__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -15,8 +16,9 @@ from emotive.server import _http_errors
 from emotive.server._config import ServerConfig
 from emotive.server._engine import Engine
 from emotive.server._metrics import Metrics
-from emotive.server._middleware import ApiKeys, BodyLimit, Deadline, Observe
+from emotive.server._middleware import LOG_LEVEL_ENV, ApiKeys, BodyLimit, Deadline, InFlight, Observe, setup_logging
 
+BATCHED = frozenset({"/v1/analyze", "/predict"})  # the routes whose texts are micro-batched
 DESCRIPTION = """Emotional intelligence over HTTP: fine-grained emotions of texts and conversations,
 their causes, guided replies, a text-embeddings-inference-compatible `/predict`, and an
 OpenAI-compatible, emotion-aware chat proxy at `/v1/chat/completions`.
@@ -30,7 +32,7 @@ def create_app(config: ServerConfig | None = None, *, analyzer: Any = None) -> F
     of loading one from ``config.model`` (tests give a tiny one).
 
     >>> app = create_app()
-    >>> "/v1/chat/completions" in {r.path for r in app.routes}
+    >>> "/v1/chat/completions" in app.openapi()["paths"]
     True
     """
     from emotive.server import _proxy, _routes
@@ -54,6 +56,7 @@ def create_app(config: ServerConfig | None = None, *, analyzer: Any = None) -> F
     app.include_router(_routes.router)
     app.include_router(_proxy.router)
     app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(InFlight, counter=eng.batcher, paths=BATCHED)  # type: ignore[arg-type]
     app.add_middleware(ApiKeys, keys=cfg.api_keys)  # type: ignore[arg-type]
     app.add_middleware(Deadline, seconds=cfg.request_timeout)  # type: ignore[arg-type]
     if cfg.cors_origins:
@@ -68,6 +71,7 @@ def create_app(config: ServerConfig | None = None, *, analyzer: Any = None) -> F
 
 def app_from_env() -> FastAPI:
     """The app for ``uvicorn --factory`` (``emotive serve --workers N``): options from the environment."""
+    setup_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
     return create_app(ServerConfig.from_env())
 
 

@@ -5,6 +5,10 @@ bounded queue and awaits a future; the worker takes the first waiting request, g
 others that arrive within ``max_wait_ms`` (up to ``max_batch`` texts), runs one
 ``Analyzer.analyze`` call per option set, and resolves every future. A full queue raises
 ``ApiError(503)`` with ``Retry-After`` at once instead of piling up.
+
+The wait adapts: the worker waits only while more analyze requests are in the server
+(``in_flight``, counted by the HTTP layer from arrival to the last byte) than it has
+gathered, so a lone client never waits and many clients fill the batch.
 """
 
 from __future__ import annotations
@@ -40,13 +44,14 @@ class MicroBatcher:
     """
 
     def __init__(self, load: Callable[[], Any], metrics: Metrics, *, max_batch: int = 32,
-                 max_wait_ms: float = 3.0, max_queue: int = 1024):
+                 max_wait_ms: float = 5.0, max_queue: int = 1024):
         self._load, self._metrics = load, metrics
         self.max_batch, self.max_wait, self.max_queue = max_batch, max_wait_ms / 1000, max_queue
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pending = 0
         self._thread: threading.Thread | None = None
+        self.in_flight = 0  # analyze requests in the server now (set by the HTTP layer)
 
     async def analyze(self, texts: Sequence[str], options: Options) -> list[Any]:
         """The results for ``texts``, once the worker has run their batch."""
@@ -101,11 +106,16 @@ class MicroBatcher:
         batch, size = [first], len(first.texts)
         deadline = time.monotonic() + self.max_wait
         while size < self.max_batch:
-            left = deadline - time.monotonic()
             try:
-                item = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+                item = self._queue.get_nowait()
             except queue.Empty:
-                break
+                left = deadline - time.monotonic()
+                if left <= 0 or self.in_flight <= len(batch):  # nobody else is coming
+                    break
+                try:
+                    item = self._queue.get(timeout=min(left, 0.0005))
+                except queue.Empty:
+                    continue
             if item is None:
                 self._queue.put(None)  # stop after this batch
                 break

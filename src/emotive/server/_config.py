@@ -38,7 +38,7 @@ class ServerConfig:
     max_turns: int = 200
     request_timeout: float = 60.0
     batch_size: int = 32
-    batch_wait_ms: float = 3.0
+    batch_wait_ms: float = 5.0
     queue_size: int = 1024
     upstream_base_url: str | None = None
     upstream_model: str = "default"

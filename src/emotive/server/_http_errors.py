@@ -115,8 +115,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        message = {404: f"no endpoint at {request.url.path}; see /docs or /openapi.json",
+        code = {400: "invalid_json", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = {400: "the body is not valid JSON in UTF-8; send Content-Type: application/json",
+                   404: f"no endpoint at {request.url.path}; see /docs or /openapi.json",
                    405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
         return ApiError(exc.status_code, code, message, dict(exc.headers or {})).response(request.url.path)
 

@@ -25,6 +25,17 @@ log = logging.getLogger("emotive.server")
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})  # probes answer without a key
 BODY_KEY = "emotive.body"
 _LOGGED_BODY = 2000
+LOG_LEVEL_ENV = "EMOTIVE_SERVER_LOG_LEVEL"
+
+
+def setup_logging(level: str) -> None:
+    """The ``emotive.server`` logger on stderr at ``level`` (once per process)."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s emotive %(levelname)s %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(level.upper())
+    log.propagate = False
 
 
 async def send_error(send: Send, error: ApiError, path: str) -> None:
@@ -69,6 +80,24 @@ class Observe:
         if self.log_content and scope.get(BODY_KEY):
             line += " body=" + json.dumps(scope[BODY_KEY][:_LOGGED_BODY].decode("utf-8", "replace"))
         log.info(line)
+
+
+class InFlight:
+    """Count the requests on ``paths`` from arrival to the last byte (``counter.in_flight``),
+    so the micro-batcher knows how many may still join a batch."""
+
+    def __init__(self, app: ASGIApp, counter: Any, paths: frozenset[str]):
+        self.app, self.counter, self.paths = app, counter, paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        self.counter.in_flight += 1  # the event loop's thread only: no lock needed
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.counter.in_flight -= 1
 
 
 class Deadline:

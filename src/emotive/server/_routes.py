@@ -17,6 +17,7 @@ from emotive.server._http_errors import ApiError, as_api_error
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": s.ErrorBody, "description": what} for code, what in {
+        400: "the body is not JSON (or not UTF-8)",
         401: "missing or unknown API key (when EMOTIVE_API_KEYS is set)",
         408: "the request took longer than --request-timeout",
         413: "the body is over --max-body-bytes",
@@ -81,7 +82,8 @@ async def analyzed(request: Request, texts: list[str], options: tuple[Any, ...])
         raise as_api_error(exc) from None
 
 
-@router.post("/v1/analyze", response_model=s.AnalyzeResponse, responses=ERRORS, tags=["emotions"])
+@router.post("/v1/analyze", response_model=s.AnalyzeResponse, response_model_exclude_none=True, responses=ERRORS,
+             tags=["emotions"])
 async def analyze(body: s.AnalyzeRequest, request: Request) -> Any:
     """Fine-grained emotions of texts (batched with other requests), as ``emotive analyze``."""
     results = await analyzed(request, body.texts, (body.scheme, body.threshold, body.top_k, body.explain))

@@ -7,15 +7,16 @@ says what each endpoint takes and gives.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Json = dict[str, Any]
+Text = Annotated[str, Field(min_length=1)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # -- errors ----------------------------------------------------------------------------
@@ -32,7 +33,7 @@ class ErrorBody(BaseModel):
 
 # -- analyze -----------------------------------------------------------------------------
 class AnalyzeRequest(Strict):
-    texts: list[str] = Field(min_length=1, description="texts to analyze (at most --max-texts, "
+    texts: list[Text] = Field(min_length=1, description="texts to analyze (at most --max-texts, "
                                                        "each at most --max-chars characters)")
     scheme: str | None = Field(None, description="goemotions (default), ekman, sentiment, plutchik, dialogue7")
     top_k: int | None = Field(None, ge=1, description="keep only the k best labels and scores")
@@ -55,7 +56,7 @@ class AnalyzeResponse(BaseModel):
 
 class TurnIn(Strict):
     speaker: str = Field(min_length=1, description="who said it, e.g. user, assistant, agent")
-    text: str
+    text: Text
 
 
 class ConversationIn(Strict):
@@ -155,8 +156,8 @@ class Ready(BaseModel):
 
 # -- TEI ------------------------------------------------------------------------------------
 class PredictRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")  # TEI clients may send truncate, truncation_direction
-    inputs: Union[str, list[str]] = Field(description="one text or a list of texts")
+    model_config = ConfigDict(extra="ignore", strict=True)  # TEI clients may send truncate, truncation_direction
+    inputs: Union[Text, list[Text]] = Field(description="one text or a list of texts")
     raw_scores: bool = Field(False, description="accepted for TEI compatibility; scores are always the "
                                                "model's calibrated per-label probabilities")
 
@@ -168,7 +169,7 @@ class LabelScore(BaseModel):
 
 # -- OpenAI chat -------------------------------------------------------------------------------
 class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     role: str = Field(description="system, developer, user or assistant")
     content: Union[str, list[Json], None] = None
 
@@ -178,7 +179,7 @@ class EmotiveOptions(Strict):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")  # other OpenAI parameters are accepted and not used
+    model_config = ConfigDict(extra="allow", strict=True)  # other OpenAI parameters are accepted and not used
     model: str = Field(description="emotive/<preset>:<upstream model>, emotive/<preset>, emotive, or an "
                                    "upstream model name (preset supportive)")
     messages: list[ChatMessage] = Field(min_length=1)
