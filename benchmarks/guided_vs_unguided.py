@@ -2,19 +2,15 @@
 protocol of the Hybrid Empathetic Framework: Yang et al. 2024, "Enhancing Empathetic
 Response Generation by Augmenting LLMs with Small-scale Empathetic Models").
 
-Writes ``benchmarks/results/guided_vs_unguided[-SUFFIX].{json,md}``.
-
-For ``--n`` ED test conversations (seeded sample; context = the turns before the first
-listener reply) the backend answers twice:
-- guided: every emotive step (the SEM's top ED-32 emotions first in a two-stage choice,
-  trigger words and causes, the planned strategy and reply emotion);
-- unguided: no SEM reading and no plan; the model still names the user's emotion, in one
-  stage among the 32 labels.
-Measured: emotion accuracy of the backend's choice against the gold ED label (for the
-retrieval backend, the label of the conversation its reply comes from), Distinct-1/2, and
-backend failures. The SEM's own top-1 accuracy is given for reference.
-
-Run it on a real LLM, for example a local Ollama or vLLM server:
+A thin caller of the ``hef`` suite of ``emotive.evaluate`` (``emotive eval hef``), which
+holds the protocol; this script writes its numbers in the shape of
+``benchmarks/results/guided_vs_unguided[-SUFFIX].{json,md}``:
+for ``--n`` ED test conversations (seeded sample; context = the turns before the first
+listener reply) the backend answers guided (every emotive step, the two-stage emotion
+choice) and unguided (no reading, no plan; one stage among the 32 labels). Measured: emotion
+accuracy of the backend's choice against the gold label (for the retrieval backend, the
+label of the conversation its reply comes from) with its bootstrap 95% interval,
+Distinct-1/2, failures, and the SEM's own top-1 accuracy for reference.
 
     python benchmarks/guided_vs_unguided.py --backend openai -O base_url=http://localhost:11434/v1 \\
         -O model=llama3.1 --suffix llama3.1
@@ -25,59 +21,31 @@ Run it on a real LLM, for example a local Ollama or vLLM server:
 from __future__ import annotations
 
 import argparse
-import random
 import sys
+import tempfile
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, log, machine_info, markdown_table, utc_now, write_results  # noqa: E402
 
-from emotive._errors import BackendError  # noqa: E402
-from emotive._metrics import distinct_n  # noqa: E402
-from emotive.backends import get_backend  # noqa: E402
 from emotive.cli._respond_options import backend_options  # noqa: E402
-from emotive.datasets import empatheticdialogues  # noqa: E402
-from emotive.respond import Responder, Steps  # noqa: E402
-from emotive.schema import Conversation, Utterance  # noqa: E402
+from emotive.evaluate import evaluate  # noqa: E402
 
-UNGUIDED = Steps(understanding=False, causes=False, strategy=False, persona=False)
+ROWS = {"guided (all steps)": "guided", "unguided": "unguided"}
 
 
-def sample(n: int, data: str | None) -> list[Conversation]:
-    convs = [c for c in empatheticdialogues.read("test", data) if len(c.turns) > 1]
-    picked = random.Random(0).sample(convs, min(n, len(convs)))
-    out = []
-    for c in picked:
-        k = next(i for i, t in enumerate(c.turns) if t.speaker == "listener")
-        out.append(Conversation(c.id, tuple(Utterance(t.text, "user" if t.speaker == "speaker" else "assistant")
-                                            for t in c.turns[:k]), annotations=dict(c.annotations)))
-    return [c for c in out if c.turns]
-
-
-def run(responder: Responder, convs: list[Conversation]) -> dict:
-    texts, right, sem_right, failed = [], [], [], 0
-    for n, conv in enumerate(convs, 1):
-        try:
-            reply = responder.reply(conv)
-        except BackendError as exc:
-            failed += 1
-            log(f"backend failed on {conv.id}: {exc}")
-            continue
-        choice = reply.emotion_choice or reply.metadata.get("label")
-        texts.append(reply.text)
-        right.append(choice == conv.annotations["emotion"])
-        reading = reply.guidance.reading
-        if reading is not None and reading.candidates:
-            sem_right.append(reading.candidates[0][0] == conv.annotations["emotion"])
-        if n % 50 == 0:
-            log(f"{n}/{len(convs)}")
-    return {"emotion_accuracy": round(float(np.mean(right)), 4) if right else None,
-            "sem_top1_accuracy": round(float(np.mean(sem_right)), 4) if sem_right else None,
-            "distinct_1": distinct_n(texts, 1), "distinct_2": distinct_n(texts, 2),
-            "answered": len(texts), "failed": failed,
-            "examples": [{"context": c.turns[-1].text, "reply": t} for c, t in list(zip(convs, texts))[:3]]}
+def row(report: dict[str, Any], condition: str) -> dict[str, Any]:
+    """One condition in the results file's shape (the accuracy's interval beside it)."""
+    block, suite = report["conditions"][condition], report["suite_metrics"][condition]
+    acc = block["metrics"]["correct"]
+    mine = [t for t in report["transcripts"] if t["condition"] == condition]
+    answered = [t for t in mine if t["error"] is None]
+    return {"emotion_accuracy": acc["value"], "emotion_accuracy_ci95": [acc["low"], acc["high"]],
+            "sem_top1_accuracy": suite["sem_top1_accuracy"]["value"],
+            "distinct_1": suite["distinct_1"]["value"], "distinct_2": suite["distinct_2"]["value"],
+            "answered": len(answered), "failed": block["failed"], "unparsable": block["unparsable"],
+            "examples": [{"context": t["meta"]["context"], "reply": t["answer"]} for t in answered[:3]]}
 
 
 def main() -> None:
@@ -87,24 +55,29 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--suffix", default=None, help="results file suffix (default: the backend name)")
     parser.add_argument("--data", default=None)
+    parser.add_argument("--out", default=None, help="keep the eval run (store and report) here (default: temporary)")
+    parser.add_argument("--results", default=None, help="results folder (default: benchmarks/results)")
     args = parser.parse_args()
-    backend = get_backend(args.backend, **backend_options(args.option))
-    convs = sample(args.n, args.data)
-    rows = {}
-    for label, steps in (("guided (all steps)", Steps()), ("unguided", UNGUIDED)):
-        log(f"{label}: {len(convs)} conversations with {args.backend}")
-        rows[label] = run(Responder(backend, steps=steps), convs)
-    name = f"guided_vs_unguided-{args.suffix or args.backend}"
+    options = backend_options(args.option)
+    log(f"hef suite: {args.n} conversations with {args.backend}, guided and unguided")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = evaluate("hef", backend=args.backend, options=options, data=args.data, n=args.n,
+                          modes=("guided", "unguided"), temperature=0.7, out=args.out or tmp).data
+    rows = {label: row(report, cond) for label, cond in ROWS.items()}
+    n = report["conditions"]["guided"]["items"]
     payload = {"benchmark": "guided_vs_unguided", "date": utc_now(), "command": command_line(),
-               "backend": args.backend, "options": {k: v for k, v in backend_options(args.option).items()
-                                                    if "key" not in k.lower()},
-               "n": len(convs), "results": rows, "machine": machine_info(["onnxruntime"])}
-    table = markdown_table(["replies", "emotion accuracy", "SEM top-1", "Distinct-1", "Distinct-2", "failed"],
-                           [(k, v["emotion_accuracy"], v["sem_top1_accuracy"], v["distinct_1"], v["distinct_2"],
-                             v["failed"]) for k, v in rows.items()])
-    md = (f"# Guided vs unguided on EmpatheticDialogues test: backend `{args.backend}` ({len(convs)} "
-          f"conversations, 32 emotions)\n\n{table}\n\nCommand: `{payload['command']}`\n")
-    write_results(name, payload, md)
+               "backend": args.backend, "options": {k: v for k, v in options.items() if "key" not in k.lower()},
+               "n": n, "results": rows, "difference_guided_minus_unguided": report["differences"]["guided - unguided"],
+               "eval_run": report["run_id"], "machine": machine_info(["onnxruntime"])}
+    table = markdown_table(["replies", "emotion accuracy [95% CI]", "SEM top-1", "Distinct-1", "Distinct-2", "failed"],
+                           [(k, f"{v['emotion_accuracy']} [{v['emotion_accuracy_ci95'][0]}, "
+                                f"{v['emotion_accuracy_ci95'][1]}]", v["sem_top1_accuracy"], v["distinct_1"],
+                             v["distinct_2"], v["failed"]) for k, v in rows.items()])
+    d = payload["difference_guided_minus_unguided"]
+    md = (f"# Guided vs unguided on EmpatheticDialogues test: backend `{args.backend}` ({n} "
+          f"conversations, 32 emotions)\n\n{table}\n\nGuided - unguided emotion accuracy (paired bootstrap 95%): "
+          f"{d['value']} [{d['low']}, {d['high']}]\n\nCommand: `{payload['command']}`\n")
+    write_results(f"guided_vs_unguided-{args.suffix or args.backend}", payload, md, args.results)
     print(md)
 
 

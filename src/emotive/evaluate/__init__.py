@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from emotive._lazy import lazy_exports
 
-__all__ = ["Answer", "EvalReport", "Estimate", "RunStore", "Scored", "SemBackend", "Settings", "Task",
+__all__ = ["Answer", "Estimate", "EvalReport", "RunStore", "Scored", "SemBackend", "Settings", "Task",
            "bootstrap_diff", "bootstrap_mean", "compare", "evaluate", "load_stimuli", "parse_choice",
            "parse_label", "suite_names"]
 

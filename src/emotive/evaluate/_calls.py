@@ -34,8 +34,12 @@ def backend_identity(backend: Backend) -> dict[str, Any]:
     'mock'
     """
     options = backend.options.model_dump(mode="json") if hasattr(backend, "options") else {}
-    return {"name": backend.name, "options": {k: v for k, v in sorted(options.items())
-                                              if k not in _OPERATIONAL and "key" not in k.lower()}}
+    out: dict[str, Any] = {"name": backend.name, "options": {k: v for k, v in sorted(options.items())
+                                                             if k not in _OPERATIONAL and "key" not in k.lower()}}
+    version = getattr(type(backend), "version", None)  # a backend whose answers change with its code
+    if version is not None:
+        out["version"] = str(version)
+    return out
 
 
 @dataclass(frozen=True)

@@ -126,10 +126,12 @@ def _judged(suite: Suite, answered: Sequence[tuple[Task, int, Answer]], judge: C
 def _describe_backend(backend: Backend | None, scored: Sequence[Scored]) -> dict[str, Any]:
     if backend is None:
         return {"name": None}
-    opts = backend_identity(backend)["options"]
+    identity = backend_identity(backend)
+    opts = identity["options"]
     served = sorted({str(s.answer.metadata["model"]) for s in scored if s.answer.metadata.get("model")})
-    return {"name": backend.name, "model": opts.get("model") or opts.get("path"), "endpoint": opts.get("base_url"),
-            "options": opts, "served_models": served}
+    model = opts.get("model") or opts.get("path") or identity.get("version")
+    return {"name": backend.name, "model": model, "endpoint": opts.get("base_url"), "options": opts,
+            "served_models": served}
 
 
 def _head(suite: Suite, settings: Settings, run_id: str, created: str, backend: Backend | None,

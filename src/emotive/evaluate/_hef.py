@@ -27,7 +27,7 @@ from typing import Any
 from emotive._metrics import distinct_n
 from emotive.datasets import empatheticdialogues
 from emotive.evaluate._parse import parse_field, parse_label
-from emotive.evaluate._stats import bootstrap_mean, bootstrap_stat
+from emotive.evaluate._stats import Estimate, bootstrap_mean
 from emotive.evaluate._suite import Suite
 from emotive.evaluate._types import GUIDED, Answer, Scored, Task
 from emotive.schema import Conversation, Utterance
@@ -99,8 +99,10 @@ class Hef(Suite):
     def score(self, task: Task, answer: Answer, sample: int, judged: Answer | None = None) -> Scored:
         if answer.error is not None or answer.text is None:
             return Scored(task, sample, answer, None, {"correct": 0.0}, "failed")
-        choice = parse_label(answer.text, LABELS, "emotion")
-        if choice is None and parse_field(answer.text, "emotion") is None:
+        said = parse_field(answer.text, "emotion")  # only an Emotion: line names the choice, never a reply's words
+        if said is not None:
+            choice = parse_label(said, LABELS)
+        else:
             label = answer.metadata.get("label")
             choice = label if label in LABELS else None
         values = {"correct": float(choice == task.gold)}
@@ -116,10 +118,14 @@ class Hef(Suite):
                    if s.sample == 0 and s.task.meta.get("sem_top1")]
             block["sem_top1_accuracy"] = bootstrap_mean(sem, seed).to_dict()
             out[mode] = block
-        return {"suite_metrics": out}
+        return {"suite_metrics": out, "notes": [
+            "Distinct-n is a statistic of all replies together, given without an interval: a bootstrap resample "
+            "repeats replies, which lowers it by itself.",
+            "A backend that writes no `Emotion:` line and names no source conversation (templates, sem's plain "
+            "replies) has every answer unparsable here."]}
 
 
 def _distinct(texts: list[str], seed: int) -> dict[str, Any]:
-    """Distinct-1 and Distinct-2 of the replies, with intervals over replies."""
-    return {f"distinct_{k}": bootstrap_stat(len(texts), lambda idx, k=k: distinct_n([texts[i] for i in idx], k),
-                                            seed).to_dict() for k in (1, 2)}
+    """Distinct-1 and Distinct-2 of the replies. They have no interval: a bootstrap resample
+    repeats replies, which lowers Distinct-n by itself (the interval would miss the value)."""
+    return {f"distinct_{k}": Estimate(distinct_n(texts, k), None, None, len(texts)).to_dict() for k in (1, 2)}

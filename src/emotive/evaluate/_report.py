@@ -7,6 +7,7 @@ is the run's first start), so a rerun from the store writes the same bytes.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -34,7 +35,8 @@ def condition_block(scored: Sequence[Scored], condition: str, seed: int) -> dict
     metrics = {name: bootstrap_mean(list(per_item(mine, condition, name).values()), seed).to_dict()
                for name in names}
     return {"items": len({s.task.item for s in mine}), "answers": len(mine),
-            "failed": sum(s.note == "failed" for s in mine), "unparsable": sum(s.note == "unparsable" for s in mine),
+            "failed": sum(s.note in ("failed", "judge failed") for s in mine),
+            "unparsable": sum((s.note or "").startswith("unparsable") for s in mine),
             "metrics": metrics, "categories": _categories(mine, names, seed)}
 
 
@@ -153,6 +155,13 @@ def _extra_lines(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _fenced(text: str) -> list[str]:
+    """``text`` in a code block whose fence is longer than any run of backticks in it."""
+    runs = [len(m) for m in re.findall(r"`+", text)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return [f"{fence}text", text, fence]
+
+
 def _transcript_lines(r: Mapping[str, Any]) -> list[str]:
     lines = ["", "## Transcripts", ""]
     for t in r["transcripts"]:
@@ -161,11 +170,11 @@ def _transcript_lines(r: Mapping[str, Any]) -> list[str]:
                   f"gold: `{t['gold']}` · parsed: `{t['parsed']}` · values: `{json.dumps(t['values'], sort_keys=True)}`"
                   + (f" · {status}" if status else ""), ""]
         for m in t["messages"]:
-            lines += [f"**{m['role']}**", "", "```text", m["content"], "```", ""]
+            lines += [f"**{m['role']}**", "", *_fenced(m["content"]), ""]
         lines += ["**answer**" + (" (emotive's safety step; no backend call)" if t.get("fixed") else ""), "",
-                  "```text", t["answer"] if t["answer"] is not None else "(none)", "```", ""]
+                  *_fenced(t["answer"] if t["answer"] is not None else "(none)"), ""]
         if t.get("judge"):
-            lines += ["**judge**", "", "```text", str(t["judge"].get("answer")), "```", ""]
+            lines += ["**judge**", "", *_fenced(str(t["judge"].get("answer"))), ""]
     return lines
 
 

@@ -93,3 +93,23 @@ def bootstrap_stat(n: int, stat: Callable[[np.ndarray], float], seed: int = 0,
     stats = [stat(rng.integers(0, n, size=n)) for _ in range(resamples)]
     low, high = np.percentile(stats, [2.5, 97.5])
     return Estimate(_r(stat(np.arange(n))), _r(low), _r(high), n)
+
+
+def bootstrap_stats(n: int, stats: Callable[[np.ndarray], dict[str, float]], seed: int = 0,
+                    resamples: int = CORPUS_RESAMPLES) -> dict[str, Estimate]:
+    """Like :func:`bootstrap_stat` for several statistics computed together per resample.
+
+    >>> v = np.array([1.0, 2.0, 3.0])
+    >>> bootstrap_stats(3, lambda idx: {"max": float(v[idx].max()), "min": float(v[idx].min())})["min"].value
+    1.0
+    """
+    if n == 0:
+        return {}
+    rng = np.random.default_rng(seed)
+    runs = [stats(rng.integers(0, n, size=n)) for _ in range(resamples)]
+    whole = stats(np.arange(n))
+    out = {}
+    for key, value in whole.items():
+        low, high = np.nanpercentile([r[key] for r in runs], [2.5, 97.5])
+        out[key] = Estimate(_r(value), _r(low), _r(high), n)
+    return out

@@ -32,7 +32,7 @@ from emotive._metrics import f1_per_label, preference_bias
 from emotive.datasets import esconv
 from emotive.evaluate._parse import parse_choice
 from emotive.evaluate._prompts import Reader, guidance_lines, mc_messages, reading_dict
-from emotive.evaluate._stats import Estimate, bootstrap_stat
+from emotive.evaluate._stats import Estimate, bootstrap_stats
 from emotive.evaluate._suite import Suite
 from emotive.evaluate._types import GUIDED, Answer, Scored, Task
 
@@ -108,9 +108,8 @@ def scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
 
 def estimates(gold: np.ndarray, pred: np.ndarray, seed: int) -> dict[str, Any]:
     """The three metrics with bootstrap intervals over turns, and the most chosen strategy."""
-    out: dict[str, Any] = {name: bootstrap_stat(len(gold), lambda idx, name=name: scores(gold[idx], pred[idx])[name],
-                                                seed).to_dict() for name in ("accuracy", "proficiency_q",
-                                                                              "preference_bias_b")}
+    found = bootstrap_stats(len(gold), lambda idx: scores(gold[idx], pred[idx]), seed)
+    out: dict[str, Any] = {name: est.to_dict() for name, est in found.items()}
     valid = pred[pred >= 0]
     share = np.bincount(valid, minlength=len(STRATEGIES)) / max(1, len(pred))
     out["top_strategy"] = STRATEGIES[int(share.argmax())]
@@ -131,12 +130,17 @@ class StrategySuite(Suite):
         self._steps: list[Step] | None = None
 
     def describe(self) -> dict[str, Any]:
-        return {"corpus": "esconv", "split": "test", "n": self.size(DEFAULT_N), "sample_seed": self.settings.seed}
+        out: dict[str, Any] = {"corpus": "esconv", "split": "test", "n": self.size(DEFAULT_N),
+                               "sample_seed": self.settings.seed}
+        if self.planner is not None:
+            out["planner"] = {"model": self.planner.encoder.manifest.name, "guard": self.planner.settings}
+        return out
 
     def prepare(self, backend: Any, judge: Any) -> None:
+        from emotive.models import SentenceEncoder
         from emotive.respond import StrategyPlanner
 
-        self.planner = StrategyPlanner()
+        self.planner = StrategyPlanner(SentenceEncoder(self.settings.planner_model))
         self.has_backend = backend is not None
 
     def turns(self) -> list[Step]:
@@ -235,9 +239,8 @@ def _mean_of(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, first in runs[0].items():
         if isinstance(first, dict):
-            vals = [r[key]["value"] for r in runs]
-            out[key] = Estimate(round(float(np.mean(vals)), 4), round(float(min(r[key]["low"] for r in runs)), 4),
-                                round(float(max(r[key]["high"] for r in runs)), 4), first["n"]).to_dict()
+            mean = {part: round(float(np.mean([r[key][part] for r in runs])), 4) for part in ("value", "low", "high")}
+            out[key] = Estimate(mean["value"], mean["low"], mean["high"], first["n"]).to_dict()
         else:
             out[key] = first if key == "top_strategy" else round(float(np.mean([r[key] for r in runs])), 4)
     return out

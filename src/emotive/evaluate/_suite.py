@@ -37,6 +37,7 @@ class Settings:
     builtin_stimuli: bool = True
     judge: str | None = None
     judge_options: Mapping[str, Any] = field(default_factory=dict)
+    planner_model: str | None = None  # strategy: the respond model directory (default: the shipped one)
 
     def check(self) -> None:
         if self.samples < 1:
