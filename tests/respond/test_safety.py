@@ -66,6 +66,21 @@ LOOKALIKE_IDIOMS = ["me muero de risa", "je meurs de faim", "ich sterbe vor Hung
                     "累死了", "no puedo vivir sin café", "je vais tuer le temps", "这家店跳楼价大甩卖"]
 
 
+# Someone else hurting or threatening the person (written for these tests, not taken from an
+# evaluation set), and everyday look-alikes of the same words.
+ABUSED = ["My partner hit me again last night and said he'd kill me if I tell anyone.",
+          "he said he'd kill me if i told anyone", "I'm scared he's gonna kill me",
+          "my bf keeps choking me when he's drunk", "I'm not safe at home", "my stepdad beats me when mom isn't home",
+          "he put a knife to my throat", "my husband threatened to kill me", "i dont feel safe with my boyfriend anymore",
+          "she slapped me and locked me in the room", "i keep getting hit by my dad"]
+NOT_ABUSED = ["my friend hit me up last night", "my brother beat me at chess again", "my boss beat me to it",
+              "my dad kicked me out of the car to walk", "this song hits me hard", "the ball hit me in the face lol",
+              "my sister hit me with a pillow", "she beat me in the race", "my coach pushed me to do better",
+              "he told me he would kill me if i ate his fries lol", "my boyfriend threw me a surprise party",
+              "my teacher hit me with a pop quiz", "my mom will kill me if i forget her birthday haha",
+              "i was hit by a car on my bike"]
+
+
 @pytest.fixture(scope="module")
 def rules() -> Safety:
     return Safety(model=False)
@@ -238,3 +253,21 @@ def test_a_chats_earlier_turns_are_not_encoded_again(shipped: Safety) -> None:
     assert all(k[1] != said[-1].encode() for k in cache._items)  # digests, not message text
     cache._items.clear()
     assert [shipped.check_turns(said[:k]) for k in (1, 2)] == cold and shipped.check_turns(said) == warm
+
+
+@pytest.mark.parametrize("text", ABUSED)
+def test_someone_hurting_or_threatening_the_person_is_flagged(rules: Safety, text: str) -> None:
+    flag = rules.check(text)
+    assert flag is not None and flag.category == "abuse", rules.prepare(text)
+    assert "not your fault" in flag.reply and "911" in flag.reply and "findahelpline.com" in flag.reply
+
+
+@pytest.mark.parametrize("text", NOT_ABUSED)
+def test_everyday_hits_beats_and_threats_in_jest_are_not_abuse(rules: Safety, text: str) -> None:
+    assert rules.check(text) is None
+
+
+@pytest.mark.parametrize("locale", ["es-ES", "fr-FR", "de-DE", "zh-CN", "pt", "it"])
+def test_the_abuse_reply_exists_in_every_language(locale: str) -> None:
+    flag = Safety(model=False, locale=locale).check("my husband threatened to kill me")
+    assert flag is not None and flag.category == "abuse" and "findahelpline.com" in flag.reply
