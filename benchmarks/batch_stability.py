@@ -13,7 +13,8 @@ For every shipped int8 graph, side by side in one run:
   ESConv valid accuracy and macro-F1, the respond encoder's cosine to its fp32 twin.
 
 The old graphs are read from git (``--old-rev``, default HEAD: the dynamic graphs before
-``python -m emotive.training.quantize``); the fp32 twin is the old graph with its weights
+``python -m emotive.training.quantize``; once the static GoEmotions graph is committed, pass
+the last commit with the dynamic one, 7242e53); the fp32 twin is the old graph with its weights
 dequantized (no fp32 export of the shipped models survives). The new graphs are the
 working tree's (``--models``).
 

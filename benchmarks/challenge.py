@@ -63,8 +63,9 @@ def challenge(analyzer: Analyzer) -> dict[str, Any]:
             per["all"][key].append(ok)
         examples.append({"phenomenon": it["phenomenon"], "text": it["text"], "gold": it["labels"],
                          "top": res.top, "labels": list(res.labels), "top_score": round(res.scores[res.top], 3)})
-    table = {ph: {k: round(float(np.mean(v)), 3) for k, v in d.items()} | {"n": len(d["top1"])}
-             for ph, d in per.items()}
+    order = [ph for ph in per if ph != "all"] + ["all"]
+    table = {ph: {k: round(float(np.mean(v)), 3) for k, v in per[ph].items()} | {"n": len(per[ph]["top1"])}
+             for ph in order}
     return {"per_phenomenon": table, "predictions": examples}
 
 

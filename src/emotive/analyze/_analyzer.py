@@ -18,6 +18,7 @@ from emotive.analyze._conversation import (
     flow,
 )
 from emotive.analyze._explain import Trigger, candidates, dedupe, head_drops, occluded, rank
+from emotive.analyze._language import detect_languages
 from emotive.models import OnnxModel, resolve_model
 from emotive.schema import Analysis, Conversation
 from emotive.taxonomy import BASE, Scheme, get_scheme, scheme_names
@@ -191,14 +192,15 @@ class Analyzer:
         seen = self.model.readable(text)  # the part the model reads: bounded per-word work
         spans = candidates(seen)
         probs, drops = self._head_pass(seen, spans)
-        analysis = self._one(text, probs, len(seen) < len(text), get_scheme(BASE), self.threshold, None)
+        analysis = self._one(text, probs, len(seen) < len(text), get_scheme(BASE), self.threshold, None,
+                             detect_languages([text])[0])
         return analysis, self._rank(seen, spans, probs, probs[None, :] - drops, analysis, labels, top_n)
 
     def _occlusion(self, text: str, labels: Sequence[str] | None, top_n: int) -> list[Trigger]:
         seen = self.model.readable(text)
         spans = candidates(seen)
         out = self.model.predict([seen, *occluded(seen, spans)]).outputs[HEAD]
-        base = self._one(seen, out[0], False, get_scheme(BASE), self.threshold, None)
+        base = self._one(seen, out[0], False, get_scheme(BASE), self.threshold, None, (None, True))
         return self._rank(seen, spans, out[0], out[1:], base, labels, top_n)
 
     def _rank(self, text, spans, probs, masked, base, labels, top_n) -> list[Trigger]:  # type: ignore[no-untyped-def]
@@ -238,10 +240,12 @@ class Analyzer:
         sch = text_scheme(scheme or self.scheme)
         thr = _check_threshold(threshold) if threshold is not None else self.threshold
         k = _check_top_k(top_k) if top_k is not None else self.top_k
-        return [self._one(t, p, bool(tr), sch, thr, k)
-                for t, p, tr in zip(texts, probs, pred.truncated)]
+        langs = detect_languages(texts)
+        return [self._one(t, p, bool(tr), sch, thr, k, lang)
+                for t, p, tr, lang in zip(texts, probs, pred.truncated, langs)]
 
-    def _one(self, text, probs, truncated, sch, thr, k) -> Analysis:  # type: ignore[no-untyped-def]
+    def _one(self, text, probs, truncated, sch, thr, k, lang) -> Analysis:  # type: ignore[no-untyped-def]
+        """One text's ``Analysis``; ``lang``: its ``(language, supported)`` from ``detect_languages``."""
         fine = {lab: float(p) for lab, p in zip(self.labels, probs)}
         scores = fine if sch.name == BASE else sch.convert(fine)
         if thr is not None:
@@ -252,7 +256,7 @@ class Analyzer:
         on.sort(key=lambda lab: -scores[lab])
         if not on:
             on = [max(scores, key=scores.__getitem__)]
-        return Analysis(text, scores, tuple(on[:k]), sch.name, truncated)
+        return Analysis(text, scores, tuple(on[:k]), sch.name, truncated, *lang)
 
 
 def text_scheme(name: str) -> Scheme:

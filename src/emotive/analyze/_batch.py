@@ -14,7 +14,7 @@ from typing import Any
 
 from emotive._errors import ConfigError, InputError
 from emotive.analyze._analyzer import Analyzer, text_problem, text_scheme
-from emotive.io import MAX_CHARS, Row, open_rows, text_layout
+from emotive.io import MAX_CHARS, Layout, Row, open_rows, text_layout
 from emotive.runner import Job, chunk_rows, run
 
 ON_ERROR = ("fail", "skip")
@@ -25,7 +25,9 @@ Progress = Callable[[int, "int | None", str], None]
 @dataclass
 class Summary:
     """What a file run did: every input row is counted once, as analyzed, as an error or
-    as a skipped blank line; ``clipped`` rows were cut at the per-row size limit."""
+    as a skipped blank line; ``clipped`` rows were cut at the per-row size limit;
+    ``unsupported`` analyzed texts are in a language the model was not trained on (their
+    scores are a guess), ``unsupported_languages`` counts them per ISO 639-1 code."""
 
     source: str
     scheme: str
@@ -38,19 +40,24 @@ class Summary:
     clipped: int = 0
     resumed_chunks: int = 0
     label_counts: Counter[str] = field(default_factory=Counter)
+    unsupported: int = 0
+    unsupported_languages: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     def of(cls, source: str, scheme: str, counts: dict[str, Any], resumed: int = 0) -> Summary:
-        keys = ("rows", "analyzed", "errors", "truncated", "conversations", "blank", "clipped")
+        keys = ("rows", "analyzed", "errors", "truncated", "conversations", "blank", "clipped", "unsupported")
         return cls(source, scheme, **{k: int(counts.get(k, 0)) for k in keys},
-                   resumed_chunks=resumed, label_counts=Counter(counts.get("label_counts", {})))
+                   resumed_chunks=resumed, label_counts=Counter(counts.get("label_counts", {})),
+                   unsupported_languages=Counter(counts.get("unsupported_languages", {})))
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "scheme": self.scheme, "rows": self.rows,
                 "analyzed": self.analyzed, "errors": self.errors, "truncated": self.truncated,
                 "conversations": self.conversations, "blank": self.blank,
                 "clipped": self.clipped, "resumed_chunks": self.resumed_chunks,
-                "label_counts": dict(self.label_counts.most_common())}
+                "label_counts": dict(self.label_counts.most_common()),
+                "unsupported": self.unsupported,
+                "unsupported_languages": dict(self.unsupported_languages.most_common())}
 
 
 def check_on_error(on_error: str) -> None:
@@ -99,14 +106,39 @@ class TextBatch:
 
 
 def tally_texts(chunk: list[Row], records: list[dict[str, Any]]) -> dict[str, Any]:
-    """A chunk's counts: rows, analyzed, errors, truncated, clipped, labels."""
+    """A chunk's counts: rows, analyzed, errors, truncated, clipped, labels, texts in
+    unsupported languages."""
     errors = sum("error" in r for r in records)
     labels: Counter[str] = Counter()
     for r in records:
         labels.update(r.get("labels") or ())
+    foreign = unsupported_languages(records)
     return {"rows": len(records), "errors": errors, "analyzed": len(records) - errors,
             "truncated": sum(bool(r.get("truncated")) for r in records),
-            "clipped": sum(bool(r.get("clipped")) for r in records), "label_counts": dict(labels)}
+            "clipped": sum(bool(r.get("clipped")) for r in records), "label_counts": dict(labels),
+            "unsupported": sum(foreign.values()), "unsupported_languages": dict(foreign)}
+
+
+def unsupported_languages(records: list[dict[str, Any]]) -> Counter[str]:
+    """Records (texts or turns) in a language the model does not support, per language."""
+    return Counter(str(r.get("language")) for r in records if r.get("supported") is False)
+
+
+def language_layout(layout: Layout) -> Layout:
+    """``layout`` with ``language`` and ``supported`` columns after the base columns (csv/parquet).
+
+    >>> [n for n in language_layout(text_layout(["joy"])).names][-3:]
+    ['language', 'supported', 'joy']
+    """
+    names = layout.names
+    at = names.index("clipped") + 1 if "clipped" in names else len(names)
+    columns = (*layout.columns[:at], ("language", "string"), ("supported", "bool"), *layout.columns[at:])
+    base = layout.flatten
+
+    def flatten(rec: dict[str, Any]) -> dict[str, Any]:
+        return {**base(rec), "language": rec.get("language"), "supported": rec.get("supported")}
+
+    return Layout(columns, flatten)
 
 
 def analyze_file(path: str, output: str | None = None, *, analyzer: Analyzer | None = None,
@@ -135,6 +167,6 @@ def analyze_file(path: str, output: str | None = None, *, analyzer: Analyzer | N
         "scheme": sch.name, "top_k": top_k, "threshold": threshold, "explain": explain,
         "on_error": on_error, "chunk_size": chunk_size, "text_column": text_column,
         "text_field": text_field, "max_chars": max_chars})
-    result = run(source, job, output, layout=text_layout(sch.labels), top_k=top_k, resume=resume,
+    result = run(source, job, output, layout=language_layout(text_layout(sch.labels)), top_k=top_k, resume=resume,
                  engine=engine, engine_options=engine_options, progress=progress)
     return Summary.of(path, sch.name, result.counts, result.resumed)

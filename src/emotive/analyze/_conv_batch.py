@@ -10,14 +10,15 @@ from typing import Any
 
 from emotive._errors import ConfigError, InputError
 from emotive.analyze._analyzer import Analyzer
-from emotive.analyze._batch import Progress, Summary, check_on_error
+from emotive.analyze._batch import Progress, Summary, check_on_error, unsupported_languages
 from emotive.io import MAX_CHARS, ConvRow, Layout, open_conversations
 from emotive.runner import Job, run
 from emotive.runner import chunk_turns as by_turns
 
 TURN_COLUMNS = (("line", "int64"), ("conversation", "string"), ("turn", "int64"),
                 ("speaker", "string"), ("text", "string"), ("emotion", "string"),
-                ("top", "string"), ("labels", "string"), ("v", "float64"), ("a", "float64"),
+                ("top", "string"), ("labels", "string"), ("language", "string"), ("supported", "bool"),
+                ("v", "float64"), ("a", "float64"),
                 ("d", "float64"), ("intensity", "float64"), ("shift_from", "string"),
                 ("contagion_from_turn", "int64"), ("causes", "string"), ("truncated", "bool"),
                 ("clipped", "bool"), ("error", "string"))
@@ -56,11 +57,13 @@ class ConversationBatch:
 
 
 def tally_turns(chunk: list[ConvRow], records: list[dict[str, Any]]) -> dict[str, Any]:
-    """A chunk's counts: turns (rows), analyzed, errors, conversations, emotions."""
+    """A chunk's counts: turns (rows), analyzed, errors, conversations, emotions, turns in
+    unsupported languages."""
     counts: dict[str, Any] = {"rows": 0, "analyzed": 0, "errors": 0, "truncated": 0,
                               "clipped": sum(r.clipped for r in chunk),
                               "conversations": sum(r.conversation is not None for r in chunk)}
     labels: Counter[str] = Counter()
+    foreign: Counter[str] = Counter()
     for record in records:
         if "error" in record:
             counts["rows"] += 1
@@ -71,7 +74,9 @@ def tally_turns(chunk: list[ConvRow], records: list[dict[str, Any]]) -> dict[str
         counts["analyzed"] += len(turns)
         counts["truncated"] += sum(bool(t.get("truncated")) for t in turns)
         labels.update(t["emotion"] for t in turns)
+        foreign.update(unsupported_languages(turns))
     counts["label_counts"] = dict(labels)
+    counts["unsupported"], counts["unsupported_languages"] = sum(foreign.values()), dict(foreign)
     return counts
 
 

@@ -49,6 +49,7 @@ class TurnAnalysis:
                "emotion_scores": {k: round(v, 4) for k, v in sorted(
                    self.context_scores.items(), key=lambda kv: -kv[1])},
                "labels": fine["labels"], "scores": fine["scores"], "top": fine["top"],
+               "language": fine["language"], "supported": fine["supported"],
                "vad": dict(zip("vad", (round(x, 3) for x in self.vad))),
                "intensity": round(self.intensity, 4)}
         if self.causes is not None:

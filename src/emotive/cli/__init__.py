@@ -28,6 +28,9 @@ def _register() -> None:
     app.command("backends")(backends.backends_command)
     app.command("serve")(serve.serve_command)
     app.add_typer(train.app, name="train")
+    from emotive.cli import evaluate
+
+    app.add_typer(evaluate.app, name="eval")
 
 
 def main() -> None:

@@ -104,11 +104,12 @@ def analyze_command(
 
 
 def _analyze_texts(texts, output, analyzer, scheme, top_k, threshold, explain) -> None:  # type: ignore[no-untyped-def]
+    from emotive.analyze import language_layout
     from emotive.io import Writer, text_layout
     from emotive.taxonomy import get_scheme
 
     results = analyzer.analyze(texts, top_k=top_k, threshold=threshold)
-    with Writer(output, text_layout(get_scheme(scheme).labels), top_k=top_k) as writer:
+    with Writer(output, language_layout(text_layout(get_scheme(scheme).labels)), top_k=top_k) as writer:
         for a in results:
             record = a.to_dict()
             if explain:
@@ -123,4 +124,16 @@ def _run(job, path, output, analyzer, quiet, what, options):  # type: ignore[no-
     with input_bar(f"{what} {name}") as update:
         summary = job(path, output, analyzer=analyzer, progress=update, **options)
     print_summary(summary.to_dict())
+    print_unsupported(summary.unsupported, summary.unsupported_languages, summary.analyzed)
     return summary
+
+
+def print_unsupported(n: int, languages: dict[str, int], analyzed: int) -> None:
+    """One summary line for the texts in languages the model was not trained on."""
+    if not n:
+        return
+    from emotive.cli._render import err
+
+    which = ", ".join(f"{lang} {count}" for lang, count in sorted(languages.items(), key=lambda kv: -kv[1]))
+    err.print(f"{n} of {analyzed} texts in unsupported languages ({which}): the model reads English only, "
+              "their scores are a guess (records: supported=false)", markup=False, highlight=False, soft_wrap=True)

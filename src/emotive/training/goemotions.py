@@ -24,6 +24,7 @@ from emotive.training import _base, _loop
 from emotive.training._base import torch
 from emotive.training._card import write_card
 from emotive.training._config import TrainConfig
+from emotive.training.quantize import goemotions_inputs
 from emotive.training.token_states import fit_trigger_head
 
 NAME = "emotive.goemotions-minilm.v1"
@@ -181,7 +182,7 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
     out.mkdir(parents=True, exist_ok=True)
     fp32 = work / "model.fp32.onnx"
     _base.export_onnx(model, {"goemotions": "sigmoid"}, fp32)
-    _base.quantize_int8(fp32, out / "model.onnx")
+    _base.quantize_int8(fp32, out / "model.onnx", goemotions_inputs(data, cfg.limit), tok)
     _base.copy_tokenizer(base, out)
     manifest: dict[str, Any] = {
         "name": NAME, "version": "1.0.0", "task": "multi-label emotion classification",

@@ -34,46 +34,48 @@ METHOD = ("static QDQ int8: per-channel int8 weights, uint8 activations with min
           "tables quantized, attention products fp32")
 
 
-def _sample(items: Sequence[Any], n: int = CALIBRATION_TEXTS, seed: int = SEED) -> list[Any]:
+def sample_inputs(items: Sequence[Any], n: int = CALIBRATION_TEXTS, seed: int = SEED) -> list[Any]:
+    """``n`` of ``items`` in a seeded random order (the calibration set of a graph)."""
     items = list(items)
     random.Random(seed).shuffle(items)
     return items[:n]
 
 
-def goemotions_inputs(data: str | None = None) -> list[Any]:
-    """GoEmotions train texts."""
+def goemotions_inputs(data: str | None = None, limit: int | None = None) -> list[Any]:
+    """GoEmotions train texts (the first ``limit`` rows when given: smoke tests)."""
     from emotive.datasets import goemotions
 
-    return _sample([r.text for r in goemotions.read("train", data)])
+    return sample_inputs([r.text for r in goemotions.read("train", data)][:limit])
 
 
-def conversation_inputs(data: str | None = None) -> list[Any]:
+def conversation_inputs(data: str | None = None, limit: int | None = None) -> list[Any]:
     """Training pairs of every conversation head: in-context turns, ED-32, EmoBank, causes."""
     from emotive.training._cause_data import pairs
     from emotive.training._conv_data import Config, context_examples, ed_examples, vad_examples
 
-    cfg = Config()
+    cfg = Config(limit=limit)
     quarter = CALIBRATION_TEXTS // 4
     parts = [context_examples("train", "train", cfg, data)[0].inputs,
              ed_examples("train", cfg, data).inputs, vad_examples("train", cfg, data).inputs,
-             [ex.inputs for ex in pairs("dailydialog_train", data, None)]]
-    return [x for part in parts for x in _sample(part, quarter)]
+             [ex.inputs for ex in pairs("dailydialog_train", data, limit)]]
+    return [x for part in parts for x in sample_inputs(part, quarter)]
 
 
-def strategy_inputs(data: str | None = None) -> list[Any]:
+def strategy_inputs(data: str | None = None, limit: int | None = None) -> list[Any]:
     """The planner's inputs (``strategy_text``) on ESConv train."""
     from emotive.respond.strategy import strategy_text
     from emotive.training.respond import strategy_steps
 
-    steps, histories, _, _ = strategy_steps("train", data, None)
-    return _sample([strategy_text(t, h) for t, h in zip(steps, histories)])
+    steps, histories, _, _ = strategy_steps("train", data, limit)
+    return sample_inputs([strategy_text(t, h) for t, h in zip(steps, histories)])
 
 
-def encoder_inputs(data: str | None = None) -> list[Any]:
+def encoder_inputs(data: str | None = None, limit: int | None = None) -> list[Any]:
     """Sentences the respond encoder reads: ESConv turns (seeker and supporter)."""
     from emotive.datasets import esconv
 
-    return _sample([t.text for conv in esconv.read("train", data) for t in conv.turns])
+    convs = list(esconv.read("train", data))[:limit]
+    return sample_inputs([t.text for conv in convs for t in conv.turns])
 
 
 # (manifest name, files key) -> calibration inputs
@@ -124,6 +126,8 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
         done.append(key)
     if done:
         _note(folder, done)
+        if manifest.name == "emotive.goemotions-minilm.v1":
+            retune_goemotions(folder, data)
     return done
 
 
@@ -135,10 +139,76 @@ def _note(folder: Path, keys: list[str]) -> None:
     write_manifest(folder, raw)
 
 
+def retune_goemotions(folder: str | os.PathLike[str], data: str | None = None) -> dict[str, Any]:
+    """Tune the per-label thresholds on dev with the (new) int8 graph, then measure test
+    once, as the recipe does after quantizing; the manifest gets both. Returns the metrics."""
+    import numpy as np
+
+    from emotive import _metrics
+    from emotive.datasets import goemotions
+    from emotive.models import OnnxModel
+
+    folder = Path(folder)
+    labels = goemotions.labels(data)
+    model = OnnxModel(folder)
+
+    def split(name: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = list(goemotions.read(name, data))
+        y = np.zeros((len(rows), len(labels)), bool)
+        for i, r in enumerate(rows):
+            y[i, [labels.index(lab) for lab in r.labels]] = True
+        return model.predict([r.text for r in rows]).outputs["goemotions"], y
+
+    dev_probs, dev_y = split("dev")
+    th = _metrics.tune_thresholds(dev_y, dev_probs)
+    test_probs, test_y = split("test")
+    pred = _metrics.predict_multilabel(test_probs, th)
+    per = _metrics.f1_per_label(test_y, pred)
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    raw["heads"]["goemotions"]["thresholds"] = [float(t) for t in th]
+    raw["metrics"].update({
+        "macro_f1": round(float(per.mean()), 4),
+        "macro_f1_at_0.5": round(float(_metrics.f1_per_label(test_y, test_probs >= 0.5).mean()), 4),
+        "micro_f1": round(_metrics.micro_f1(test_y, pred), 4),
+        "per_label_f1": {lab: round(float(f), 4) for lab, f in zip(labels, per)}})
+    write_manifest(folder, raw)
+    return raw["metrics"]
+
+
+def write_card_section(folder: str | os.PathLike[str], title: str, body: str) -> None:
+    """Put ``## title`` with ``body`` into the model card (README.md), replacing an older one."""
+    card = Path(folder) / "README.md"
+    text = card.read_text(encoding="utf-8") if card.exists() else ""
+    head = f"## {title}\n"
+    if head in text:
+        start = text.index(head)
+        end = text.find("\n## ", start + len(head))
+        text = text[:start] + text[end + 1:] if end >= 0 else text[:start]
+    card.write_text(text.rstrip("\n") + f"\n\n{head}{body.strip()}\n", encoding="utf-8")
+
+
+def refresh_metrics_card(folder: str | os.PathLike[str]) -> None:
+    """Rewrite the card's GoEmotions test-metric and per-label rows from the manifest."""
+    import re
+
+    folder = Path(folder)
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["metrics"]
+    card = folder / "README.md"
+    text = card.read_text(encoding="utf-8")
+    for key in ("macro_f1", "macro_f1_at_0.5", "micro_f1"):
+        text = re.sub(rf"^\| {re.escape(key)} \| [0-9.]+ \|$", f"| {key} | {m[key]} |", text, flags=re.M)
+    rows = "\n".join(f"| {k} | {v} |" for k, v in sorted(m["per_label_f1"].items(), key=lambda kv: -kv[1]))
+    table = r"(## Per-label F1\n\| label \| F1 \|\n\|---\|---\|\n)(?:\|.*\|\n)+"
+    text = re.sub(table, lambda mt: mt.group(1) + rows + "\n", text)
+    card.write_text(text, encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folders", nargs="+", help="model directories to requantize in place")
     ap.add_argument("--data", default=None, help="corpora folder (default: $EMOTIVE_DATA)")
+    ap.add_argument("--retune", action="store_true",
+                    help="re-tune a GoEmotions model's thresholds on dev even when its graph is already static")
     args = ap.parse_args(argv)
     for folder in args.folders:
         try:
@@ -146,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         except ConfigError as exc:
             raise SystemExit(str(exc)) from exc
         print(f"{folder}: {', '.join(done) or 'already static'}")
+        if args.retune and not done and load_manifest(folder).name == "emotive.goemotions-minilm.v1":
+            print(f"{folder}: test macro-F1 {retune_goemotions(folder, args.data)['macro_f1']}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,84 @@
+"""Static int8 quantization: scores independent of batch-mates, the fp32 twin, requantize."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from hashlib import sha256
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnx")
+
+from emotive._errors import ConfigError  # noqa: E402
+from emotive.models import OnnxModel  # noqa: E402
+from emotive.training._quantize import dequantize  # noqa: E402
+from emotive.training.quantize import is_static, requantize  # noqa: E402
+
+TEXTS = ["ok", "I love this so much!", "this build is broken again, ugh",
+         "Thank you, that really helps a lot with the move next week."]
+LONG = "word " * 200
+
+
+def _alone_and_batched(model: OnnxModel) -> tuple[np.ndarray, np.ndarray]:
+    alone = np.stack([model.predict([t]).outputs["goemotions"][0] for t in TEXTS])
+    # one batch with a long mate: every text is padded to the longest
+    model.batch_size = 64
+    batched = model.predict([*TEXTS, LONG]).outputs["goemotions"][: len(TEXTS)]
+    return alone, batched
+
+
+def _dynamic_copy(tiny_model: Path, tiny_fp32: Path, tmp_path: Path) -> Path:
+    """The tiny model as it was shipped before: dynamic int8 from its fp32 graph."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder = tmp_path / "dynamic"
+    shutil.copytree(tiny_model, folder)
+    quantize_dynamic(str(tiny_fp32 / "model.onnx"), str(folder / "model.onnx"),
+                     weight_type=QuantType.QInt8, per_channel=True)
+    return folder
+
+
+def test_the_recipe_graph_is_static_and_batch_independent(tiny_model: Path) -> None:
+    assert is_static(tiny_model / "model.onnx")
+    alone, batched = _alone_and_batched(OnnxModel(tiny_model, threads=1))
+    assert np.abs(alone - batched).max() <= 1e-6
+
+
+def test_requantize_makes_a_dynamic_graph_static(tiny_model: Path, tiny_fp32: Path, tmp_path: Path,
+                                                 training_data) -> None:  # type: ignore[no-untyped-def]
+    folder = _dynamic_copy(tiny_model, tiny_fp32, tmp_path)
+    assert not is_static(folder / "model.onnx")
+    assert requantize(folder, data=str(training_data("goemotions"))) == ["model"]
+    assert is_static(folder / "model.onnx")
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert raw["sha256"]["model.onnx"] == sha256((folder / "model.onnx").read_bytes()).hexdigest()
+    assert "static QDQ int8" in raw["quantization"]["model.onnx"]
+    assert len(raw["heads"]["goemotions"]["thresholds"]) == len(raw["heads"]["goemotions"]["labels"])
+    alone, batched = _alone_and_batched(OnnxModel(folder, threads=1))
+    assert np.abs(alone - batched).max() <= 1e-6
+    assert requantize(folder, data=str(training_data("goemotions"))) == []  # already static: untouched
+
+
+def test_the_dequantized_twin_computes_the_fp32_function(tiny_model: Path, tiny_fp32: Path,
+                                                         tmp_path: Path) -> None:
+    import onnx
+
+    dynamic = _dynamic_copy(tiny_model, tiny_fp32, tmp_path)
+    twin = tmp_path / "twin"
+    shutil.copytree(dynamic, twin)
+    dequantize(dynamic / "model.onnx", twin / "model.onnx")
+    ops = {n.op_type for n in onnx.load(str(twin / "model.onnx")).graph.node}
+    assert not ops & {"MatMulInteger", "DynamicQuantizeLinear"}
+    got = OnnxModel(twin, threads=1).predict(TEXTS).outputs["goemotions"]
+    fp32 = OnnxModel(tiny_fp32, threads=1).predict(TEXTS).outputs["goemotions"]
+    assert np.abs(got - fp32).max() < 0.02  # only the int8 rounding of the weights differs
+    alone, batched = _alone_and_batched(OnnxModel(twin, threads=1))
+    assert np.abs(alone - batched).max() <= 1e-6
+
+
+def test_dequantize_refuses_a_graph_without_quantized_weights(tiny_fp32: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no dynamically quantized weights"):
+        dequantize(tiny_fp32 / "model.onnx", tmp_path / "x.onnx")
