@@ -40,7 +40,9 @@ def test_analyze_matches_the_library(client, shared_analyzer) -> None:  # type: 
     want = [a.to_dict(3) for a in shared_analyzer.analyze(texts, scheme="ekman", top_k=3)]
     assert [g["top"] for g in got] == [w["top"] for w in want]
     assert [list(g["scores"]) for g in got] == [list(w["scores"]) for w in want]
-    assert all(abs(g["scores"][k] - w["scores"][k]) < 0.02 for g, w in zip(got, want) for k in w["scores"])
+    # the int8 graph's scores do not depend on batch-mates, so a micro-batched text scores exactly as alone
+    assert [g["scores"] for g in got] == [w["scores"] for w in want]
+    assert [(g["language"], g["supported"]) for g in got] == [(w["language"], w["supported"]) for w in want]
 
 
 def test_analyze_explain_gives_trigger_words(client) -> None:  # type: ignore[no-untyped-def]

@@ -47,6 +47,8 @@ class AnalysisOut(BaseModel):
     scores: dict[str, float]
     top: str
     truncated: bool = False
+    language: str | None = Field(None, description="ISO 639-1 code; null when the text is too short to tell")
+    supported: bool = Field(True, description="false for a known language the models were not trained on")
     triggers: list[Json] | None = None
 
 
