@@ -71,8 +71,9 @@ LOOKALIKE_IDIOMS = ["me muero de risa", "je meurs de faim", "ich sterbe vor Hung
 ABUSED = ["My partner hit me again last night and said he'd kill me if I tell anyone.",
           "he said he'd kill me if i told anyone", "I'm scared he's gonna kill me",
           "my bf keeps choking me when he's drunk", "I'm not safe at home", "my stepdad beats me when mom isn't home",
-          "he put a knife to my throat", "my husband threatened to kill me", "i dont feel safe with my boyfriend anymore",
-          "she slapped me and locked me in the room", "i keep getting hit by my dad"]
+          "he put a knife to my throat", "my husband threatened to kill me",
+          "i dont feel safe with my boyfriend anymore", "she slapped me and locked me in the room",
+          "i keep getting hit by my dad"]
 NOT_ABUSED = ["my friend hit me up last night", "my brother beat me at chess again", "my boss beat me to it",
               "my dad kicked me out of the car to walk", "this song hits me hard", "the ball hit me in the face lol",
               "my sister hit me with a pillow", "she beat me in the race", "my coach pushed me to do better",
