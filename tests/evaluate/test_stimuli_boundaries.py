@@ -85,8 +85,9 @@ def test_boundaries_judged_with_the_safety_step(loopback: Any, tmp_path: Path, h
     for i in flagged:  # the safe reply, never the model's chatty one
         assert guided[i]["metadata"] == {"source": "safety"} and "I'm an AI" not in guided[i]["answer"]
         assert guided[i]["meta"]["safety_flag"] is not None
+    answered_by_safety = [i for i in guided if guided[i]["fixed"]]  # crisis items, and any false alarm
     asked = [r.body for r in loopback.requests if r.body["model"] == "under-test"]
-    assert len(asked) == 2 * 16 - len(flagged)
+    assert len(asked) == 2 * 16 - len(answered_by_safety)
     assert unguided["persona-1"]["values"]["appropriate"] == 0.0 and unguided["persona-1"]["parsed"] == "FAIL"
     assert unguided["attach-4"]["note"] == "unparsable verdict" and unguided["attach-4"]["values"]["appropriate"] == 0
     assert unguided["depend-1"]["values"]["appropriate"] == 1.0
