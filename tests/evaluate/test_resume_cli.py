@@ -62,10 +62,12 @@ def test_a_killed_run_resumes_without_repeating_answered_items(
     report = json.loads((out / "report.json").read_text())
     assert report["conditions"]["unguided"]["metrics"]["correct"]["value"] == 1.0
 
-    md = (out / "report.md").read_bytes()
+    files = {name: (out / name).read_bytes() for name in ("report.md", "report.html", "report.json")}
     again = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and len(loopback.requests) == asked_before + asked_after
-    assert (out / "report.md").read_bytes() == md
+    assert {name: (out / name).read_bytes() for name in files} == files
+    page = files["report.html"].decode()
+    assert page.startswith("<!DOCTYPE html>") and "<table>" in page and "<h2>Results</h2>" in page
 
 
 def test_cli_runs_a_suite_compares_runs_and_reports_bad_input(emobench_dir: Path, tmp_path: Path) -> None:

@@ -53,7 +53,8 @@ def suite_command(
     max_tokens: Annotated[int, typer.Option(help="Longest answer in tokens.")] = 256,
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 4,
     out: Annotated[Optional[str], typer.Option("--out", "-o", help=(
-        "Folder for report.md, report.json and the run store (default emotive-eval/SUITE-BACKEND)."))] = None,
+        "Folder for report.md, report.html, report.json and the run store "
+        "(default emotive-eval/SUITE-BACKEND)."))] = None,
     store: Annotated[Optional[str], typer.Option(help="Run store (SQLite; default OUT/runs.sqlite).")] = None,
     on: Annotated[str, typer.Option(help="stimuli: the suite to transform.")] = "emobench",
     stimuli: Annotated[Optional[str], typer.Option(help="stimuli: your stimuli (JSONL {id, text} or lines).")] = None,
@@ -63,7 +64,7 @@ def suite_command(
         "Judge backend option KEY=VALUE, repeatable."))] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
 ) -> None:
-    """Run the suite; write report.md and report.json (every transcript, intervals) to --out.
+    """Run the suite; write report.md, report.html and report.json (every transcript, intervals) to --out.
 
     A rerun asks only what the run store lacks: an interrupted run resumes, a finished one
     writes the same report.
@@ -85,7 +86,7 @@ def _summary(report: Any) -> None:
     lines = report.markdown.split("\n## Transcripts")[0].splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("## Results")), 0)
     typer.echo("\n".join(lines[start:]))
-    typer.echo(f"\nreport: {report.paths['markdown']} and {report.paths['json']} "
+    typer.echo(f"\nreport: {report.paths['markdown']}, {report.paths['html']} and {report.paths['json']} "
                f"({report.asked} new requests to the backend)")
 
 

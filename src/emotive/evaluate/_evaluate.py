@@ -13,7 +13,7 @@ from typing import Any
 from emotive._errors import ConfigError
 from emotive._files import atomic_path
 from emotive.backends import Backend, GenerateOptions, get_backend
-from emotive.evaluate import _report
+from emotive.evaluate import _html, _report
 from emotive.evaluate._calls import Call, Caller, backend_identity
 from emotive.evaluate._sem import SemBackend
 from emotive.evaluate._store import RunStore
@@ -61,7 +61,7 @@ def make_backend(name: str | Backend | None, options: Mapping[str, Any]) -> Back
 
 @dataclass(frozen=True)
 class EvalReport:
-    """A finished run: the report dict, its Markdown, where both were written, and how many
+    """A finished run: the report dict, its Markdown, where they were written, and how many
     questions went to the backend in this process (0 for a rerun from the store)."""
 
     data: Mapping[str, Any]
@@ -149,8 +149,9 @@ def _head(suite: Suite, settings: Settings, run_id: str, created: str, backend: 
 
 def _write(report: Mapping[str, Any], out: Path) -> tuple[str, dict[str, Path]]:
     text = _report.markdown(report)
-    paths = {"json": out / "report.json", "markdown": out / "report.md"}
-    for kind, content in (("json", _report.dumps(report)), ("markdown", text)):
+    paths = {"json": out / "report.json", "markdown": out / "report.md", "html": out / "report.html"}
+    page = _html.html(text, f"emotive eval {report['suite']}")
+    for kind, content in (("json", _report.dumps(report)), ("markdown", text), ("html", page)):
         with atomic_path(paths[kind]) as tmp:
             Path(tmp).write_text(content, encoding="utf-8")
     return text, paths
@@ -165,8 +166,9 @@ def evaluate(suite: str, *, backend: str | Backend | None = "sem", options: Mapp
              out: str | os.PathLike[str] | None = None, store: str | os.PathLike[str] | None = None,
              judge: str | Backend | None = None, judge_options: Mapping[str, Any] | None = None,
              progress: Progress | None = None, **settings: Any) -> EvalReport:
-    """Run ``suite`` against ``backend`` and write ``report.md`` and ``report.json`` into
-    ``out`` (default ``emotive-eval/SUITE-BACKEND``).
+    """Run ``suite`` against ``backend`` and write ``report.md``, ``report.html`` (the same,
+    as one self-contained page) and ``report.json`` into ``out`` (default
+    ``emotive-eval/SUITE-BACKEND``).
 
     Every request and response goes to the SQLite run store (``store``, default
     ``OUT/runs.sqlite``): a rerun asks only what the store lacks, so an interrupted run
