@@ -49,3 +49,7 @@ class EmbeddingCache:
                     self._items.popitem(last=False)
         return np.stack([found[k] for k in keys])
 
+    def clear(self) -> None:
+        """Forget every embedding."""
+        with self._lock:
+            self._items.clear()
