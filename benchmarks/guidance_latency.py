@@ -11,7 +11,7 @@ caches (which spare a chat's earlier turns) are emptied before every call: each 
 is a conversation met for the first time.
 
 Side by side in the same run, on the same conversations, interleaved (each conversation
-through every variant in turn): the steps one after another (the default) and in parallel,
+through every variant in turn): the steps one after another and in parallel (the default),
 and **today's guidance as of session 3** (trigger words by occlusion over every word and
 symbol run, a second GoEmotions pass for the labels, the planner reading 160 tokens), so the
 speed-up is a ratio measured on one machine at one time (this workplace's CPUs differ by about 2.4x in int8 speed).
@@ -112,7 +112,7 @@ def main() -> None:
     for label, steps in (("all steps", Steps()), ("without causes and trigger words", Steps(causes=False))):
         log(f"{label}: {len(convs)} conversations, three responders interleaved")
         variants = {f"{label} (now, steps in turn)": Responder(mock, steps=steps, analyzer=analyzer, encoder=encoder,
-                                                               planner=planner),
+                                                               planner=planner, parallel=False),
                     f"{label} (now, steps in parallel)": Responder(mock, steps=steps, analyzer=analyzer,
                                                                    encoder=encoder, planner=planner, parallel=True),
                     f"{label} (session 3)": Responder(mock, steps=steps, analyzer=old_analyzer, encoder=encoder,

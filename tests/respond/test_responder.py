@@ -67,7 +67,7 @@ def test_guidance_to_dict_keeps_its_json_shape(responder_for) -> None:
 def test_parallel_steps_give_the_same_guidance_and_keep_safety_first(responder_for) -> None:
     from dataclasses import replace
 
-    together, in_turn = responder_for(parallel=True), responder_for()
+    together, in_turn = responder_for(), responder_for(parallel=False)
     a, b = together.guide(CONV), in_turn.guide(CONV)
     assert replace(a, timings_ms={}) == replace(b, timings_ms={}) and set(a.timings_ms) == set(b.timings_ms)
     risky = Conversation("r", (Utterance("I am going to kill myself tonight.", "user"),))

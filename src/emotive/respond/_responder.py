@@ -13,16 +13,18 @@
 when it fails (for a stream: before its first piece). ``areply`` and ``astream`` are the same
 for ``asyncio`` code: the steps run in a worker thread, the backend's async form writes the reply.
 The parts (safety rules, analyzer, encoder, planner, transition) load once, on first use, even
-when several threads ask at once. Steps 1-3 do not depend on each other: with
-``parallel=True`` they run at the same time, in two shared worker threads besides the
-caller's (a flagged message still gets only the safe reply). It is off by default: on a
-busy 2-core machine the overlapping ONNX sessions fight for the cores and were slower
-(``benchmarks/guidance_latency.py``), and a server's concurrent requests fill the cores anyway.
+when several threads ask at once. Steps 1-3 do not depend on each other: with ``parallel``
+(the default) they run at the same time, in two shared worker threads besides the caller's
+(a flagged message still gets only the safe reply). On a quiet 2-core machine that cut the
+guidance's p50 by 29% and its p95 by 18% (``benchmarks/guidance_latency.py``); on cores that
+other work keeps busy it was slower, so the server, whose concurrent requests fill the cores,
+passes ``parallel=False``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -64,7 +66,7 @@ class Responder:
                  fallback: str | Backend | None = None, assistant: str | None = None,
                  roles: Roles | None = None, backend_options: dict[str, Any] | None = None,
                  max_tokens: int = 256, temperature: float = 0.7, analyzer: Any = None, encoder: Any = None,
-                 planner: Any = None, parallel: bool = False):
+                 planner: Any = None, parallel: bool = True):
         if roles is not None and assistant is not None:
             raise ConfigError("give roles or assistant, not both")
         self.backend = backend if isinstance(backend, Backend) else get_backend(backend, **(backend_options or {}))
@@ -327,6 +329,7 @@ def _timed(timings: dict[str, float], name: str, fn: Callable[[], _T]) -> _T:
 
 _POOL: list[ThreadPoolExecutor] = []
 _POOL_LOCK = threading.Lock()
+os.register_at_fork(after_in_child=_POOL.clear)  # a forked child has none of the parent's threads
 
 
 def _pool() -> ThreadPoolExecutor:

@@ -137,7 +137,7 @@ class Engine:
         return Responder(backend, persona=preset.persona, steps=Steps.without(list(preset.without)),
                          fallback=self.config.fallback, max_tokens=max_tokens, temperature=temperature,
                          analyzer=parts["analyzer"], encoder=parts["encoder"], planner=parts["planner"],
-                         safety=parts["safety"])
+                         safety=parts["safety"], parallel=False)  # concurrent requests already fill the cores
 
     def _parts(self) -> dict[str, Any]:
         if self._responder_parts is None:
