@@ -10,6 +10,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import re
 import resource
 import shlex
 import sys
@@ -146,3 +147,17 @@ def _write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def words(text: str) -> set[str]:
+    """The lowercase word tokens of ``text`` (for token-overlap scores)."""
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def set_f1(pred: set[str], gold: set[str]) -> float:
+    """F1 of two token sets; 1.0 when both are empty."""
+    common = len(pred & gold)
+    if not pred or not gold or not common:
+        return float(pred == gold)
+    p, r = common / len(pred), common / len(gold)
+    return 2 * p * r / (p + r)

@@ -23,7 +23,6 @@ Writes ``benchmarks/results/causes_accuracy.{json,md}``.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import command_line, log, machine_info, markdown_table, percentile, utc_now, write_results  # noqa: E402
+from _common import command_line, log, machine_info, markdown_table, percentile, set_f1, utc_now, words, write_results  # noqa: E402
 
 from emotive import Analyzer  # noqa: E402
 from emotive.analyze._causes import CauseFinder  # noqa: E402
@@ -45,18 +44,6 @@ ANCHORS = {"cee": "RoBERTa-base 64.28 / 88.74 / 76.51, RoBERTa-large 66.23 / 87.
                   "(Pos-F1 / Neg-F1 / macro-F1; Poria et al. 2021)",
            "span": "SpanBERT EM 34.64, Pos-F1 60.00, F1 75.71 (Poria et al. 2021)"}
 TARGETS = {"cee_macro_f1": 0.76, "span_pos_f1": 0.60, "p95_ms": 100.0}
-
-
-def words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
-
-
-def set_f1(pred: set[str], gold: set[str]) -> float:
-    common = len(pred & gold)
-    if not pred or not gold or not common:
-        return float(pred == gold)
-    p, r = common / len(pred), common / len(gold)
-    return 2 * p * r / (p + r)
 
 
 def trigger_agreement(analyzer: Analyzer) -> dict:

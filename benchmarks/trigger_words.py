@@ -13,7 +13,6 @@ the same agreement on test.)
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -21,22 +20,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import command_line, machine_info, markdown_table, utc_now, write_results  # noqa: E402
+from _common import command_line, machine_info, markdown_table, set_f1, utc_now, words, write_results  # noqa: E402
 
 from emotive import Analyzer  # noqa: E402
 from emotive.datasets import reccon  # noqa: E402
-
-
-def words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
-
-
-def set_f1(pred: set[str], gold: set[str]) -> float:
-    common = len(pred & gold)
-    if not pred or not gold or not common:
-        return float(pred == gold)
-    p, r = common / len(pred), common / len(gold)
-    return 2 * p * r / (p + r)
 
 
 def turns(split: str = "dailydialog_valid") -> list[tuple[str, set[str]]]:
