@@ -18,7 +18,7 @@ def test_recipe_writes_a_self_describing_model_dir(tiny_model) -> None:
     assert len(head.thresholds) == 28 and all(0 < t < 1 for t in head.thresholds)
     assert m.data[0]["license"] == "Apache-2.0" and m.commercial_use
     raw = json.loads((tiny_model / "manifest.json").read_text())
-    assert set(raw["sha256"]) == {"model.onnx", "tokenizer.json", "triggers.npz"}
+    assert set(raw["sha256"]) == {"model.onnx", "tokenizer.json", "emoji.json", "triggers.npz"}
     assert {"macro_f1", "micro_f1", "macro_f1_at_0.5", "per_label_f1"} <= set(m.metrics)
 
 
@@ -64,3 +64,43 @@ def test_asking_for_more_epochs_extends_a_finished_run(tmp_path, tiny_base, trai
     assert [json.loads(line)["epoch"] for line in epochs] == [1, 2]
     with pytest.raises(SystemExit, match="other settings"):  # fewer epochs is another run
         train(tmp_path / "c", work_dir=tmp_path / "w", data=str(data), config=cfg)
+
+
+def test_extra_corpus_adds_weak_rows_and_marks_the_model_non_commercial(
+        tmp_path, tiny_base, training_data) -> None:
+    data = training_data("goemotions", "empatheticdialogues")
+    cfg = Config(epochs=1, limit=64, base=str(tiny_base), checkpoint_every=1,
+                 extra=("empatheticdialogues",))
+    steps: list[int] = []
+    train(tmp_path / "a", work_dir=tmp_path / "w", data=str(data), config=cfg,
+          progress=lambda s, t, loss: steps.append(s))
+    assert steps == [1, 2, 3, 4]  # 64 GoEmotions rows + 64 ED openings, batch 32
+    m = load_manifest(tmp_path / "a")
+    assert [d["license"] for d in m.data] == ["Apache-2.0", "CC-BY-NC-4.0"]
+    assert not m.commercial_use
+
+
+def test_extra_rows_are_masked_outside_their_label(training_data) -> None:
+    from emotive.datasets import goemotions
+    from emotive.training.goemotions import _extra
+
+    data = str(training_data("goemotions", "empatheticdialogues"))
+    labels = goemotions.labels(data)
+    texts, y, mask = _extra(Config(extra=("empatheticdialogues",), extra_weight=0.5), data, labels)
+    assert len(texts) == len(y) == len(mask) > 0
+    assert np.all(y.sum(1) == 1)  # one mapped label each
+    pos = y.argmax(1)
+    assert np.all(mask[np.arange(len(y)), pos] == 0.5)
+    assert np.all(mask[:, labels.index("neutral")] == 0)  # neutral: unknown, no loss
+    row = next(i for i in range(len(y)) if labels[pos[i]] == "joy") if "joy" in [labels[p] for p in pos] else None
+    if row is not None:  # the other joy-group labels are unknown, anger is a negative
+        assert mask[row, labels.index("amusement")] == 0 and mask[row, labels.index("anger")] == 0.5
+
+
+def test_unknown_extra_corpus_is_refused(training_data) -> None:
+    from emotive.datasets import goemotions
+    from emotive.training.goemotions import _extra
+
+    data = str(training_data("goemotions"))
+    with pytest.raises(ValueError, match="unknown extra corpus 'tweets'"):
+        _extra(Config(extra=("tweets",)), data, goemotions.labels(data))

@@ -27,12 +27,17 @@ def goemotions_command(
     epochs: Annotated[int, typer.Option()] = 3,
     batch_size: Annotated[int, typer.Option()] = 32,
     lr: Annotated[float, typer.Option()] = 6e-5,
+    emoji: Annotated[bool, typer.Option(help="Read emoji as their names (ships emoji.json).")] = True,
+    extra: Annotated[str, typer.Option(
+        help="Extra, weakly labelled corpora, comma-separated: empatheticdialogues "
+             "(CC BY-NC 4.0: the model is then non-commercial).")] = "",
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N rows of each split (smoke test).")] = None,
 ) -> None:
     """Fine-tune the GoEmotions 28-label model, tune thresholds on dev, export int8 ONNX."""
     recipe = _recipe("goemotions")
     Config, train = recipe.Config, recipe.train
-    cfg = Config(epochs=epochs, batch_size=batch_size, lr=lr, limit=limit, base=base)
+    cfg = Config(epochs=epochs, batch_size=batch_size, lr=lr, limit=limit, base=base, emoji=emoji,
+                 extra=tuple(x.strip() for x in extra.split(",") if x.strip()))
     from emotive.cli._render import step_bar
 
     with step_bar("training") as update:

@@ -42,7 +42,8 @@ class OnnxModel:
         self.batch_size = batch_size
         self._session = None
         length = min(max_length or self.manifest.max_length, self.manifest.max_length)
-        self._tokenizer = load_tokenizer(self.manifest.file("tokenizer"), length)
+        emoji = self.manifest.file("emoji") if "emoji" in self.manifest.files else None
+        self._tokenizer = load_tokenizer(self.manifest.file("tokenizer"), length, emoji)
 
     def readable(self, text: str) -> str:
         """The start of ``text`` that the model reads (up to its last token), so per-word

