@@ -104,3 +104,24 @@ def test_unknown_extra_corpus_is_refused(training_data) -> None:
     data = str(training_data("goemotions"))
     with pytest.raises(ValueError, match="unknown extra corpus 'tweets'"):
         _extra(Config(extra=("tweets",)), data, goemotions.labels(data))
+
+
+def test_soup_averages_the_seeds_weights(tmp_path, tiny_base, training_data) -> None:
+    import torch
+
+    from emotive.training.goemotions import _average
+
+    data = training_data("goemotions")
+    cfg = Config(epochs=1, limit=64, base=str(tiny_base), checkpoint_every=1, soup_seeds=(14,))
+    steps: list[int] = []
+    train(tmp_path / "a", work_dir=tmp_path / "w", data=str(data), config=cfg,
+          progress=lambda s, t, loss: steps.append(s))
+    assert steps == [1, 2, 1, 2]  # two members, each 64 rows / batch 32
+    a = torch.load(tmp_path / "w" / "checkpoint.pt", weights_only=False)
+    b = torch.load(tmp_path / "w" / "seed-14" / "checkpoint.pt", weights_only=False)
+    assert a["config"]["seed"] == 13 and b["config"]["seed"] == 14
+    soup = _average([a["model"], b["model"]])
+    key = "encoder.embeddings.word_embeddings.weight"
+    assert torch.allclose(soup[key], (a["model"][key] + b["model"][key]) / 2)
+    m = load_manifest(tmp_path / "a")
+    assert json.loads((tmp_path / "a" / "manifest.json").read_text())["training"]["soup"]["seeds"] == [13, 14]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,10 @@ class Config(TrainConfig):
     emoji: bool = True  # read emoji as their names (``models/_emoji.py``); ships emoji.json
     typo: float = 0.1  # share of training texts given one or two typos each epoch (``_augment``)
     slang: float = 0.1  # share given chat spellings ("u", "rly", "idk")
+    # more seeds fine-tuned the same way (each in work_dir/seed-N); the weights of all are
+    # averaged into one model, a uniform "model soup" (Wortsman et al. 2022): one graph,
+    # the same cost at run time
+    soup_seeds: tuple[int, ...] = ()
     refit_powers: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)  # pos_weight = (neg/pos) ** power
     refit_epochs: int = 20
     # the one-pass trigger head (``token_states``), fitted after export:
@@ -61,7 +65,8 @@ class Config(TrainConfig):
 
     def steps(self) -> dict[str, Any]:
         """The settings that decide the fine-tuning steps (what a checkpoint must match)."""
-        return {k: v for k, v in asdict(self).items() if not k.startswith(("refit_", "trigger_"))}
+        return {k: v for k, v in asdict(self).items()
+                if not k.startswith(("refit_", "trigger_", "soup_"))}
 
 
 def _load(split: str, root: str | None, labels: list[str], limit: int | None):
@@ -143,15 +148,33 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     labels = goemotions.labels(data)
     texts, y = _load("train", data, labels, cfg.limit)
     dev_texts, dev_y = _load("dev", data, labels, cfg.limit)
-    model = _base.PooledClassifier(base, {"goemotions": len(labels)})
     extra = _extra(cfg, data, labels)
     if cfg.limit is not None:
         extra = (extra[0][:cfg.limit], extra[1][:cfg.limit], extra[2][:cfg.limit])
     mask = np.concatenate([np.ones_like(y), extra[2]])
-    _fit(model, tok, texts + extra[0], np.concatenate([y, extra[1]]), mask,
-         (dev_texts, dev_y), cfg, work, progress)
+    states = []
+    for seed in (cfg.seed, *cfg.soup_seeds):
+        torch.manual_seed(seed)
+        model = _base.PooledClassifier(base, {"goemotions": len(labels)})
+        member = replace(cfg, seed=seed)
+        folder = work if seed == cfg.seed else work / f"seed-{seed}"
+        folder.mkdir(parents=True, exist_ok=True)
+        _fit(model, tok, texts + extra[0], np.concatenate([y, extra[1]]), mask,
+             (dev_texts, dev_y), member, folder, progress)
+        states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+    if cfg.soup_seeds:
+        model.load_state_dict(_average(states))
+        soup = {"seeds": [cfg.seed, *cfg.soup_seeds],
+                "dev_macro_f1_tuned_fp32": round(_macro_f1_tuned(dev_y, _torch_probs(model, tok, dev_texts)), 4)}
+        (work / "soup.json").write_text(json.dumps(soup, indent=2))
     refit_head(model, tok, (texts, y), (dev_texts, dev_y), cfg, work)
     return _finish(model, tok, base, labels, (dev_texts, dev_y), cfg, work, out, data)
+
+
+def _average(states: list[dict[str, Any]]) -> dict[str, Any]:
+    """The mean of several state dicts (integer buffers, such as position ids, are shared)."""
+    return {k: (torch.stack([s[k] for s in states]).mean(0) if states[0][k].is_floating_point()
+                else states[0][k]) for k in states[0]}
 
 
 def _fit(model, tok, texts, y, mask, dev, cfg: Config, work: Path, progress: Any) -> None:
@@ -202,7 +225,8 @@ def refit_head(model, tok, train, dev, cfg: Config, work: Path) -> dict[str, Any
     class-balanced BCE, ``pos_weight = (neg/pos) ** power``; the power with the best dev
     macro-F1 (thresholds tuned on dev) wins, 0 keeping the plain loss. Rare labels that
     plain BCE never predicts (grief, pride, relief) are what this is for."""
-    cache = work / "pooled.pt"
+    cache = work / ("pooled.pt" if not cfg.soup_seeds else
+                    f"pooled-soup-{'-'.join(map(str, (cfg.seed, *cfg.soup_seeds)))}.pt")
     if cache.exists():
         feats = torch.load(cache)
     else:
@@ -265,6 +289,8 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
     }
     if (work / "refit.json").exists():
         manifest["training"]["refit"] = json.loads((work / "refit.json").read_text())
+    if cfg.soup_seeds and (work / "soup.json").exists():
+        manifest["training"]["soup"] = json.loads((work / "soup.json").read_text())
     write_manifest(out, manifest)
     dev_probs = OnnxModel(out).predict(dev[0]).outputs["goemotions"]
     th = _metrics.tune_thresholds(dev[1], dev_probs)
