@@ -117,7 +117,8 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
         graph = manifest.file(key)
         if is_static(graph):
             continue
-        tok = load_tokenizer(manifest.file("tokenizer"), max_length_of(folder, key))
+        tok = load_tokenizer(manifest.file("tokenizer"), max_length_of(folder, key),
+                             manifest.file("emoji") if "emoji" in manifest.files else None)
         with tempfile.TemporaryDirectory() as tmp:
             fp32, out = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
             dequantize(graph, fp32)
