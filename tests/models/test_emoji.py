@@ -72,3 +72,16 @@ def test_emoji_table_names_drop_skin_tones() -> None:
     table = emoji_table()
     assert table["😂"] == "face with tears of joy" and table["👍🏽"] == "thumbs up"
     assert len(table) > 3000 and all(not e.isascii() for e in table)
+
+
+def test_each_text_gets_only_its_own_emoji_and_threads_agree(plain) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    emo = EmojiTokenizer(plain, TABLE)
+    assert emo.emoji_in(("ok 🤷‍♀️", "❤️❤️ and ❤")) == ("🤷‍♀️", "❤️", "❤")
+    texts = ["haha 😂", "ugh 🙄", "❤️ it", "plain", "ok 🤷‍♀️ 😂"] * 20
+    serial = [e.ids for e in emo.encode_batch(texts)]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda t: emo.encode(t).ids, texts))
+    assert parallel == serial
+    assert emo.encode("ugh 🙄").tokens[-5:] == ["face", "with", "rolling", "eyes", "[SEP]"]

@@ -123,5 +123,4 @@ def test_soup_averages_the_seeds_weights(tmp_path, tiny_base, training_data) -> 
     soup = _average([a["model"], b["model"]])
     key = "encoder.embeddings.word_embeddings.weight"
     assert torch.allclose(soup[key], (a["model"][key] + b["model"][key]) / 2)
-    m = load_manifest(tmp_path / "a")
     assert json.loads((tmp_path / "a" / "manifest.json").read_text())["training"]["soup"]["seeds"] == [13, 14]
