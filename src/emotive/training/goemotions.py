@@ -152,7 +152,7 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     cfg = config or Config()
     work, out, base, tok = _base.setup(cfg, work_dir, out_dir)
     if cfg.emoji:
-        from emotive.models._emoji import EmojiTokenizer, emoji_table
+        from emotive.models import EmojiTokenizer, emoji_table
 
         tok = EmojiTokenizer(tok, emoji_table())
     labels = goemotions.labels(data)
@@ -286,7 +286,7 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
     _base.copy_tokenizer(base, out)
     files = {"model": "model.onnx", "tokenizer": "tokenizer.json"}
     if cfg.emoji:
-        from emotive.models._emoji import write_emoji_table
+        from emotive.models import write_emoji_table
 
         write_emoji_table(out / "emoji.json")
         files["emoji"] = "emoji.json"
