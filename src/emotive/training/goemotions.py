@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from emotive import _metrics
+from emotive._errors import ConfigError
 from emotive.datasets import goemotions
 from emotive.models import OnnxModel, encode, write_manifest
 from emotive.training import _base, _loop
@@ -99,7 +100,7 @@ def _extra(cfg: Config, root: str | None, labels: list[str]) -> tuple[list[str],
     texts, ys, masks = [], [], []
     for name in cfg.extra:
         if name != "empatheticdialogues":
-            raise ValueError(f"unknown extra corpus {name!r}; known: empatheticdialogues")
+            raise ConfigError(f"unknown extra corpus {name!r}; known: empatheticdialogues")
         mapping = get_scheme("ed32").to_goemotions
         for conv in empatheticdialogues.read("train", root):
             lab = mapping.get(conv.annotations["emotion"])
