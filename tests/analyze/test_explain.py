@@ -100,3 +100,17 @@ def test_the_shipped_trigger_head_finds_the_emotion_words() -> None:
     words = {t.text for t in analyzer.explain("I'm really worried the refund won't come through.")}
     assert "worried" in words
     assert [t.text for t in analyzer.explain("Thank you so much for the help!")][:1] == ["Thank"]
+
+
+def test_the_shipped_model_reads_emoji_and_explain_points_at_them() -> None:
+    from emotive import Analyzer
+
+    analyzer = Analyzer(threads=1)
+    text = "lol 😂 that was great"
+    assert analyzer.analyze(text).top == "amusement"
+    triggers = analyzer.explain(text, labels=["amusement"])
+    emoji = [t for t in triggers if t.text == "😂"]
+    assert emoji and text[emoji[0].start:emoji[0].end] == "😂"
+    shrug = "ok 🤷‍♀️ whatever, I hate this"  # a ZWJ sequence stays one unit
+    spans = {shrug[t.start:t.end] for t in analyzer.explain(shrug, top_n=5)}
+    assert "🤷‍♀️" in spans and not any("🤷" in s and s != "🤷‍♀️" for s in spans)
