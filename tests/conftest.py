@@ -144,6 +144,9 @@ def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from emotive.training._base import default_base_dir
 
     out = tmp_path_factory.mktemp("tiny_base")
+    import torch
+
+    torch.manual_seed(0)  # the same tiny network every run
     cfg = transformers.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2,
                                   num_attention_heads=2, intermediate_size=64,
                                   max_position_embeddings=128)

@@ -30,7 +30,9 @@ def test_texts_to_jsonl_on_stdout(cli_env, tiny_model) -> None:
     assert [r["text"] for r in recs] == ["good morning", "bad night"]
     for r in recs:
         assert len(r["scores"]) == 3 and 1 <= len(r["labels"]) <= 3
-        assert r["top"] == max(r["scores"], key=r["scores"].get)
+        # top: the best-scoring label that passes its threshold (the first of labels)
+        assert r["top"] == r["labels"][0]
+        assert all(r["scores"][r["top"]] >= r["scores"][lab] for lab in r["labels"] if lab in r["scores"])
 
 
 def test_stdin_file_with_summary_on_stderr(cli_env, tiny_model) -> None:
