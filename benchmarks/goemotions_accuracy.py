@@ -96,6 +96,11 @@ def cross_dataset(model: OnnxModel) -> dict:
         pred = ek_scores.argmax(1)
         gold = np.array([ek.labels.index(t.annotations["emotion"]) for t in turns])
         out[name] = _metrics.single_label_scores(gold, pred, ek.labels)
+        neutral = gold == ek.labels.index("neutral")  # where most errors are: what neutral turns become
+        out[name]["neutral_turns"] = int(neutral.sum())
+        out[name]["neutral_turns_read_as"] = {g: int((pred[neutral] == k).sum()) for k, g in enumerate(ek.labels)}
+        top = np.bincount(probs[neutral].argmax(1), minlength=len(fine))
+        out[name]["neutral_turns_top_fine_label"] = {fine[i]: int(top[i]) for i in np.argsort(-top)[:5]}
     return out
 
 
@@ -155,6 +160,11 @@ def render(p: dict) -> str:
                             [[k, v["n"], f"{v['accuracy']:.4f}", f"{v['weighted_f1']:.4f}",
                               f"{v['macro_f1']:.4f}", f"{v['micro_f1_without_neutral']:.4f}"]
                              for k, v in r["cross_dataset_zero_shot_ekman"].items()])]
+    for k, v in r["cross_dataset_zero_shot_ekman"].items():
+        parts += ["", f"{k}: of {v['neutral_turns']} neutral turns, read as "
+                  + ", ".join(f"{g} {n}" for g, n in v["neutral_turns_read_as"].items())
+                  + "; their top fine label: "
+                  + ", ".join(f"{g} {n}" for g, n in v["neutral_turns_top_fine_label"].items()) + "."]
     return "\n".join(parts)
 
 

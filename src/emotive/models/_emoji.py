@@ -38,10 +38,10 @@ def emoji_table() -> dict[str, str]:
     return table
 
 
-def write_emoji_table(path: str | os.PathLike[str]) -> None:
-    """Write :func:`emoji_table` as the model directory's ``emoji.json``."""
+def write_emoji_table(path: str | os.PathLike[str], table: dict[str, str]) -> None:
+    """Write ``table`` (:func:`emoji_table`) as the model directory's ``emoji.json``."""
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump(emoji_table(), fh, ensure_ascii=False, sort_keys=True, indent=0)
+        json.dump(table, fh, ensure_ascii=False, sort_keys=True, indent=0)
 
 
 class EmojiTokenizer:
@@ -110,9 +110,6 @@ class EmojiTokenizer:
                 found = self.emoji_in(t)
                 if found:
                     groups.setdefault(found, []).append(i)
-        if len(texts) == 1 and not groups:
-            return [self.plain.encode(*texts[0], *args, **kwargs) if isinstance(texts[0], tuple)
-                    else self.plain.encode(texts[0], *args, **kwargs)]
         out = self.plain.encode_batch(texts, *args, **kwargs)
         for found, idx in groups.items():
             reps = [normalizers.Replace(e, f" {self.table[e]} ") for e in found]

@@ -26,8 +26,7 @@ from emotive.training._augment import noisy
 from emotive.training._base import torch
 from emotive.training._card import write_card
 from emotive.training._config import TrainConfig
-from emotive.training._quantize import CALIBRATION_TEXTS
-from emotive.training.quantize import METHOD, SEED, goemotions_inputs
+from emotive.training.quantize import METHOD_NOTE, goemotions_inputs
 from emotive.training.token_states import fit_trigger_head
 
 NAME = "emotive.goemotions-minilm.v1"
@@ -51,7 +50,6 @@ sigmoid probabilities; they are not calibrated across labels.
 class Config(TrainConfig):
     """Training settings; the defaults reproduce the shipped model."""
 
-    # classifier re-training after fine-tuning (not part of the resumable steps):
     # extra, weaker supervision: EmpatheticDialogues' speaker openings with their 32-label
     # emotion mapped to one GoEmotions label (``ed32.to_goemotions``); the loss sees that
     # label as positive and the labels of the other Ekman groups as negative, and nothing
@@ -67,6 +65,7 @@ class Config(TrainConfig):
     # averaged into one model, a uniform "model soup" (Wortsman et al. 2022): one graph,
     # the same cost at run time
     soup_seeds: tuple[int, ...] = ()
+    # classifier re-training after fine-tuning (not part of the resumable steps):
     refit_powers: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)  # pos_weight = (neg/pos) ** power
     refit_epochs: int = 20
     refit_tolerance: float = 0.002  # dev macro-F1 a lower power may give up (calibration)
@@ -286,10 +285,10 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
     _base.quantize_int8(fp32, out / "model.onnx", goemotions_inputs(data, cfg.limit), tok)
     _base.copy_tokenizer(base, out)
     files = {"model": "model.onnx", "tokenizer": "tokenizer.json"}
-    if cfg.emoji:
+    if cfg.emoji:  # the table training read, as the model will at run time
         from emotive.models import write_emoji_table
 
-        write_emoji_table(out / "emoji.json")
+        write_emoji_table(out / "emoji.json", tok.table)
         files["emoji"] = "emoji.json"
     manifest: dict[str, Any] = {
         "name": NAME, "version": VERSION, "task": "multi-label emotion classification",
@@ -302,7 +301,7 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
                   "source": "Demszky et al. 2020"}] + _extra_cards(cfg),
         "training": asdict(cfg),
     }
-    manifest["quantization"] = {"model.onnx": METHOD.format(n=CALIBRATION_TEXTS, seed=SEED)}
+    manifest["quantization"] = {"model.onnx": METHOD_NOTE}
     if (work / "refit.json").exists():
         manifest["training"]["refit"] = json.loads((work / "refit.json").read_text())
     if cfg.soup_seeds and (work / "soup.json").exists():

@@ -32,6 +32,7 @@ SEED = 13
 METHOD = ("static QDQ int8: per-channel int8 weights, uint8 activations with min/max scales "
           "calibrated once on {n} training inputs (seed {seed}); weight MatMuls and embedding "
           "tables quantized, attention products fp32")
+METHOD_NOTE = METHOD.format(n=CALIBRATION_TEXTS, seed=SEED)  # what a manifest says of a static graph
 
 
 def sample_inputs(items: Sequence[Any], n: int = CALIBRATION_TEXTS, seed: int = SEED) -> list[Any]:
@@ -136,7 +137,7 @@ def _note(folder: Path, keys: list[str]) -> None:
     raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     note = raw.setdefault("quantization", {})
     for key in keys:
-        note[raw["files"][key]] = METHOD.format(n=CALIBRATION_TEXTS, seed=SEED)
+        note[raw["files"][key]] = METHOD_NOTE
     write_manifest(folder, raw)
 
 
