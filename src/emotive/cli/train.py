@@ -28,6 +28,8 @@ def goemotions_command(
     batch_size: Annotated[int, typer.Option()] = 32,
     lr: Annotated[float, typer.Option()] = 6e-5,
     emoji: Annotated[bool, typer.Option(help="Read emoji as their names (ships emoji.json).")] = True,
+    emoji_only: Annotated[float, typer.Option(
+        help="Share of the training texts holding emoji cut to their emoji alone, each epoch.")] = 0.0,
     extra: Annotated[str, typer.Option(
         help="Extra, weakly labelled corpora, comma-separated: empatheticdialogues "
              "(CC BY-NC 4.0: the model is then non-commercial).")] = "",
@@ -39,6 +41,7 @@ def goemotions_command(
     recipe = _recipe("goemotions")
     Config, train = recipe.Config, recipe.train
     cfg = Config(epochs=epochs, batch_size=batch_size, lr=lr, limit=limit, base=base, emoji=emoji,
+                 emoji_only=emoji_only,
                  extra=tuple(x.strip() for x in extra.split(",") if x.strip()),
                  soup_seeds=tuple(int(x) for x in soup_seeds.split(",") if x.strip()))
     from emotive.cli._render import step_bar

@@ -1,4 +1,4 @@
-"""Training-time noise that keeps a text's meaning: typos and chat spellings.
+"""Training-time noise that keeps a text's meaning: typos, chat spellings, emoji alone.
 
 People type "ur" for "your" and "becuase" for "because"; GoEmotions' Reddit comments are
 mostly clean. :func:`noisy` rewrites a share of the training texts each epoch, seeded by
@@ -30,10 +30,16 @@ _SLANG = re.compile(r"\b(" + "|".join(sorted(map(re.escape, SLANG), key=len, rev
 _WORD = re.compile(r"[A-Za-z]{4,}")
 
 
-def noisy(text: str, *, seed: int | str, typo: float, slang: float) -> str:
+def noisy(text: str, *, seed: int | str, typo: float, slang: float, emoji_only: float = 0.0) -> str:
     """``text`` with chat spellings (probability ``slang``) and one or two typos in words of
-    four letters or more (probability ``typo``); unchanged otherwise."""
+    four letters or more (probability ``typo``); unchanged otherwise. A text that holds emoji
+    is cut to its emoji alone with probability ``emoji_only`` (people answer with "😂😂"),
+    keeping its labels."""
     rng = random.Random(seed)
+    if emoji_only > 0:
+        alone = emoji_alone(text)
+        if alone and rng.random() < emoji_only:
+            return alone
     if rng.random() < slang:
         text = _SLANG.sub(lambda m: SLANG[m.group(0).lower()], text)
     if rng.random() < typo:
@@ -52,3 +58,21 @@ def _typo(word: str, rng: random.Random) -> str:
     if kind == "drop":
         return word[:i] + word[i + 1:]
     return word[:i] + word[i] + word[i:]
+
+
+def emoji_alone(text: str) -> str:
+    """The emoji of ``text`` in order, space-separated as typed ("" when it has none).
+
+    >>> emoji_alone("Lmao stole my joke! 😂😂 so good 👏")
+    '😂😂 👏'
+    """
+    import emoji  # the [train] extra
+
+    found = emoji.emoji_list(text)
+    out, last = "", None
+    for item in found:
+        if last is not None and item["match_start"] > last:
+            out += " "
+        out += item["emoji"]
+        last = item["match_end"]
+    return out

@@ -61,6 +61,7 @@ class Config(TrainConfig):
     emoji: bool = True  # read emoji as their names (``models/_emoji.py``); ships emoji.json
     typo: float = 0.1  # share of training texts given one or two typos each epoch (``_augment``)
     slang: float = 0.1  # share given chat spellings ("u", "rly", "idk")
+    emoji_only: float = 0.0  # share of the texts holding emoji cut to their emoji alone
     # more seeds fine-tuned the same way (each in work_dir/seed-N); the weights of all are
     # averaged into one model, a uniform "model soup" (Wortsman et al. 2022): one graph,
     # the same cost at run time
@@ -200,7 +201,8 @@ def _fit(model, tok, texts, y, mask, dev, cfg: Config, work: Path, progress: Any
 
     def step_loss(epoch: int, pos: int):  # type: ignore[no-untyped-def]
         batch = batches(epoch)[pos]
-        enc = encode(tok, [noisy(texts[i], seed=f"{cfg.seed}:{epoch}:{i}", typo=cfg.typo, slang=cfg.slang)
+        enc = encode(tok, [noisy(texts[i], seed=f"{cfg.seed}:{epoch}:{i}", typo=cfg.typo, slang=cfg.slang,
+                                 emoji_only=cfg.emoji_only)
                            for i in batch])
         logits = model(torch.from_numpy(enc.input_ids), torch.from_numpy(enc.attention_mask))
         return (loss_fn(logits["goemotions"], yt[batch]) * mt[batch]).mean()
