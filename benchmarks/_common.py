@@ -149,6 +149,18 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def scheme_scores(probs: Any, fine: Sequence[str], scheme: str = "ekman") -> Any:
+    """A coarse scheme's score matrix from fine probabilities ``(n, len(fine))``: each group's
+    score is its best member's (the README's rule), columns in the scheme's label order."""
+    import numpy as np
+
+    from emotive.taxonomy import get_scheme
+
+    sch = get_scheme(scheme)
+    fine = list(fine)
+    return np.stack([probs[:, [fine.index(m) for m in sch.groups[g]]].max(1) for g in sch.labels], 1)
+
+
 def words(text: str) -> set[str]:
     """The lowercase word tokens of ``text`` (for token-overlap scores)."""
     return set(re.findall(r"\w+", text.lower()))

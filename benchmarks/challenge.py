@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO_ROOT, command_line, log, machine_info, markdown_table, utc_now, write_results  # noqa: E402
+from _common import REPO_ROOT, command_line, log, machine_info, markdown_table, scheme_scores, utc_now, write_results  # noqa: E402
 from goemotions_accuracy import cross_dataset  # noqa: E402
 
 from emotive import Analyzer, _metrics  # noqa: E402
@@ -81,8 +81,7 @@ def empathetic_situations(analyzer: Analyzer) -> dict[str, Any]:
     mapped = np.array(sorted(set(gold.tolist())))
     per_label = _metrics.f1_per_label(gold[:, None] == mapped, pred[:, None] == mapped)
     ek = get_scheme("ekman")
-    idx = [[fine.index(m) for m in ek.groups[g]] for g in ek.labels]
-    ek_pred = np.stack([probs[:, c].max(1) for c in idx], 1).argmax(1)
+    ek_pred = scheme_scores(probs, fine).argmax(1)
     ek_gold = np.array([ek.labels.index(group_of("ekman", g)) for _, g in rows])
     eye = np.eye(len(ek.labels), dtype=bool)
     ek_f1 = _metrics.f1_per_label(eye[ek_gold], eye[ek_pred])

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import command_line, log, machine_info, markdown_table, utc_now, write_results  # noqa: E402
+from _common import command_line, log, machine_info, markdown_table, scheme_scores, utc_now, write_results  # noqa: E402
 
 from emotive import _metrics  # noqa: E402
 from emotive.datasets import dailydialog, goemotions, meld  # noqa: E402
@@ -87,13 +87,11 @@ def cross_dataset(model: OnnxModel) -> dict:
     """Zero-shot single-label Ekman-7 predictions on MELD and DailyDialog test."""
     fine = model.manifest.heads["goemotions"].labels
     ek = get_scheme("ekman")
-    idx = [[fine.index(m) for m in ek.groups[g]] for g in ek.labels]
     out = {}
     for name, reader in (("MELD test", meld), ("DailyDialog test", dailydialog)):
         turns = [t for c in reader.read("test") for t in c.turns]
         probs = model.predict([t.text for t in turns]).outputs["goemotions"]
-        ek_scores = np.stack([probs[:, c].max(1) for c in idx], 1)
-        pred = ek_scores.argmax(1)
+        pred = scheme_scores(probs, fine).argmax(1)
         gold = np.array([ek.labels.index(t.annotations["emotion"]) for t in turns])
         out[name] = _metrics.single_label_scores(gold, pred, ek.labels)
         neutral = gold == ek.labels.index("neutral")  # where most errors are: what neutral turns become

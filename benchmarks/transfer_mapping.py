@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import command_line, log, machine_info, markdown_table, utc_now, write_results  # noqa: E402
+from _common import command_line, log, machine_info, markdown_table, scheme_scores, utc_now, write_results  # noqa: E402
 
 from emotive import _metrics  # noqa: E402
 from emotive.datasets import dailydialog, meld  # noqa: E402
@@ -49,13 +49,6 @@ def turns(model: OnnxModel, corpus: str, split: str) -> tuple[np.ndarray, np.nda
 def log_odds(probs: np.ndarray) -> np.ndarray:
     p = np.clip(probs, 1e-6, 1 - 1e-6)
     return np.log(p) - np.log1p(-p)
-
-
-def fixed(model: OnnxModel, probs: np.ndarray) -> np.ndarray:
-    ek = get_scheme("ekman")
-    fine = model.manifest.heads["goemotions"].labels
-    cols = [[fine.index(m) for m in ek.groups[g]] for g in ek.labels]
-    return np.stack([probs[:, c].max(1) for c in cols], 1).argmax(1)
 
 
 def main() -> None:
@@ -85,7 +78,8 @@ def main() -> None:
             "fitted_on": f"{source} train", "l2": best["l2"], "balanced": best["balanced"],
             "source_dev_macro_f1": best["source_dev_macro_f1"],
             "tried_on_source_dev": [{k: v for k, v in t.items() if k != "head"} for t in tried],
-            "fixed": _metrics.single_label_scores(y_te, fixed(model, p_te), labels),
+            "fixed": _metrics.single_label_scores(
+                y_te, scheme_scores(p_te, model.manifest.heads["goemotions"].labels).argmax(1), labels),
             "learned": _metrics.single_label_scores(y_te, best["head"](log_odds(p_te)).argmax(1), labels)}
     payload = {"model": manifest.name, "model_version": manifest.version, "date": utc_now(),
                "command": command_line(), "machine": machine_info(["onnxruntime", "torch"]),
