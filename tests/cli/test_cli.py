@@ -95,6 +95,8 @@ def test_models_lists_metrics_and_licenses(cli_env) -> None:
     conv = models["emotive.conversation-minilm.v1"]
     assert conv["commercial_use"] is False and "MELD (GPL-3.0)" in conv["data"]
     assert "meld_test_weighted_f1" in conv["metrics"] and "reccon_cee_macro_f1" in conv["metrics"]
+    assert all(not m["heads"].startswith(",") for m in models.values())  # the index has no heads
+    assert models["emotive.replies-ed-esconv.v1"]["heads"].startswith("index")
 
 
 def test_conversations_per_turn_nested_and_plot(cli_env, tiny_model, tiny_conv_model, tmp_path) -> None:

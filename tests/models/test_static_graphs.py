@@ -1,6 +1,7 @@
-"""The shipped GoEmotions graph is static int8: scores do not move with batch-mates (issue
-14, part 3; measured on real dev texts in benchmarks/batch_stability.py). The conversation
-and respond graphs stay dynamic for now (their model cards say why)."""
+"""The shipped GoEmotions and conversation graphs are static int8 of one method: scores do
+not move with batch-mates (issue 14, part 3; measured on real dev inputs in
+benchmarks/batch_stability.py). The respond graphs stay dynamic for now (their model card
+says why)."""
 
 from __future__ import annotations
 
@@ -14,20 +15,50 @@ pytest.importorskip("onnx")
 TEXTS = ["ok", "This is terrible.", "Thank you so much, this means a lot to me!",
          "I'm really worried the refund won't come through before rent is due."]
 LONG = "I keep thinking about what happened at work today and " * 12
+GRAPHS = [("emotive.goemotions-minilm.v1", "model"), ("emotive.conversation-minilm.v1", "model")]
 
 
-def test_shipped_text_graph_is_static() -> None:
+@pytest.mark.parametrize(("name", "key"), GRAPHS)
+def test_every_shipped_graph_is_static_of_the_current_method(name: str, key: str) -> None:
+    import onnx
+    from onnx import TensorProto
+
+    from emotive.training.quantize import METHOD_NOTE, is_static
+
+    manifest = resolve_model(name)
+    graph = manifest.file(key)
+    assert is_static(graph)
+    assert manifest.extra["quantization"][manifest.files[key]] == METHOD_NOTE
+    # u8 x u8 everywhere: no signed weight reaches onnxruntime's saturating u8 x s8 kernel
+    kinds = {i.data_type for i in onnx.load(str(graph)).graph.initializer if i.name.endswith("_quantized")}
+    assert kinds == {TensorProto.UINT8}
+
+
+def test_the_respond_graphs_are_still_dynamic() -> None:
     from emotive.training.quantize import is_static
 
-    manifest = resolve_model("emotive.goemotions-minilm.v1")
-    assert is_static(manifest.file("model"))
-    assert not is_static(resolve_model("emotive.conversation-minilm.v1").file("model"))
-    assert "static QDQ int8" in manifest.extra["quantization"]["model.onnx"]
+    manifest = resolve_model("emotive.respond-minilm.v1")
+    assert not is_static(manifest.file("model")) and not is_static(manifest.file("strategy_model"))
 
 
-def test_shipped_scores_alone_equal_scores_in_a_padded_batch() -> None:
+def _alone_and_batched(model: OnnxModel, inputs: list, long: object, head: str) -> tuple[np.ndarray, np.ndarray]:
+    alone = np.stack([model.predict([x]).outputs[head][0] for x in inputs])
+    batched = model.predict([*inputs, long, *inputs[::-1]]).outputs[head]
+    return alone, batched
+
+
+def test_text_scores_alone_equal_scores_in_a_padded_batch() -> None:
     model = OnnxModel(resolve_model("emotive.goemotions-minilm.v1"), threads=1, batch_size=64)
-    alone = np.stack([model.predict([t]).outputs["goemotions"][0] for t in TEXTS])
-    batched = model.predict([*TEXTS, LONG, *TEXTS[::-1]]).outputs["goemotions"]
+    alone, batched = _alone_and_batched(model, TEXTS, LONG, "goemotions")
     assert np.abs(batched[: len(TEXTS)] - alone).max() <= 0.005
     assert np.abs(batched[len(TEXTS) + 1:][::-1] - alone).max() <= 0.005
+
+
+def test_turn_scores_alone_equal_scores_in_a_padded_batch() -> None:
+    model = OnnxModel(resolve_model("emotive.conversation-minilm.v1"), threads=1, batch_size=64)
+    pairs = [(t, "A: hi, how did it go?") for t in TEXTS]
+    alone, batched = _alone_and_batched(model, pairs, (LONG, LONG), "context7")
+    assert np.abs(batched[: len(TEXTS)] - alone).max() <= 0.005
+    vad_alone, vad_batched = _alone_and_batched(model, pairs, (LONG, LONG), "vad")
+    assert np.abs(vad_batched[: len(TEXTS)] - vad_alone).max() <= 0.005
+

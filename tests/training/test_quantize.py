@@ -80,5 +80,36 @@ def test_the_dequantized_twin_computes_the_fp32_function(tiny_model: Path, tiny_
 
 
 def test_dequantize_refuses_a_graph_without_quantized_weights(tiny_fp32: Path, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no dynamically quantized weights"):
+    with pytest.raises(ConfigError, match="no quantized weights"):
         dequantize(tiny_fp32 / "model.onnx", tmp_path / "x.onnx")
+
+
+def test_the_twin_of_a_static_graph_drops_its_rounding(tiny_model: Path, tiny_fp32: Path,
+                                                       tmp_path: Path) -> None:
+    import onnx
+
+    twin = tmp_path / "static_twin"
+    shutil.copytree(tiny_model, twin)
+    dequantize(tiny_model / "model.onnx", twin / "model.onnx")  # the recipe's static graph
+    ops = {n.op_type for n in onnx.load(str(twin / "model.onnx")).graph.node}
+    assert not ops & {"QuantizeLinear", "DequantizeLinear"}
+    got = OnnxModel(twin, threads=1).predict(TEXTS).outputs["goemotions"]
+    fp32 = OnnxModel(tiny_fp32, threads=1).predict(TEXTS).outputs["goemotions"]
+    static = OnnxModel(tiny_model, threads=1).predict(TEXTS).outputs["goemotions"]
+    assert np.abs(got - fp32).max() < 0.02  # only the rounding of the weights is left
+    assert np.abs(got - fp32).max() <= np.abs(static - fp32).max() + 1e-6
+
+
+def test_requantize_redoes_a_static_graph_of_an_older_method(tiny_model: Path, tmp_path: Path,
+                                                             training_data) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "older"
+    shutil.copytree(tiny_model, folder)
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    raw["quantization"]["model.onnx"] = "static QDQ int8: an older method"
+    (folder / "manifest.json").write_text(json.dumps(raw), encoding="utf-8")
+    assert requantize(folder, data=str(training_data("goemotions"))) == ["model"]
+    from emotive.training.quantize import METHOD_NOTE
+
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert raw["quantization"]["model.onnx"] == METHOD_NOTE
+    assert requantize(folder, data=str(training_data("goemotions"))) == []

@@ -45,9 +45,9 @@ def _facts(m) -> dict:  # type: ignore[no-untyped-def]
     metrics = ", ".join(f"{k} {v}" for k, v in shown.items())
     return {
         "name": m.name, "version": m.version, "path": str(m.path),
-        "heads": ", ".join(f"{n} ({h.dim} dims)" if h.dim else f"{n} ({len(h.labels)} labels)"
-                           for n, h in m.heads.items()) + "".join(
-            f", {k}" for k in m.files if k not in ("model", "tokenizer", "emoji")),
+        "heads": ", ".join([f"{n} ({h.dim} dims)" if h.dim else f"{n} ({len(h.labels)} labels)"
+                            for n, h in m.heads.items()]
+                           + [k for k in m.files if k not in ("model", "tokenizer", "emoji")]),
         "metrics": metrics or "-",
         "data": ", ".join(f"{d['name']} ({d['license']})" for d in m.data) or "-",
         "commercial_use": m.commercial_use,

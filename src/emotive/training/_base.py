@@ -106,12 +106,12 @@ def quantize_int8(src: Path, dst: Path, calibration: Any = None, tokenizer: Any 
 
     With ``calibration`` inputs (and their ``tokenizer``): *static* QDQ quantization, the
     activation scales calibrated once on them, so a text's scores do not depend on its
-    batch-mates (the GoEmotions recipe: max |alone - in batch| 0.0 instead of 0.12, 1.17x
-    the texts/s, dev macro-F1 0.5350 vs fp32 0.5366: benchmarks/batch_stability.py).
-    Without: *dynamic* quantization, activations quantized per batch at run time (the
-    conversation and respond recipes, whose static graphs lost accuracy or would need their
-    downstream heads refitted; see the model cards). Per-channel stayed closest to fp32 on
-    GoEmotions dev (0.5355 vs 0.5361; one scale per tensor 0.5322): benchmarks/quantization_dev.py.
+    batch-mates (the GoEmotions and conversation recipes; ``_quantize.quantize_static_int8``
+    says how, and benchmarks/batch_stability.py measures it against the fp32 twin). Without:
+    *dynamic* quantization, activations quantized per batch at run time (the respond recipe,
+    whose static encoder stayed further from fp32 than the dynamic one; see its model card).
+    Per-channel stayed closest to fp32 on GoEmotions dev (0.5355 vs
+    0.5361; one scale per tensor 0.5322): benchmarks/quantization_dev.py.
     """
     if calibration is not None:
         from emotive.training._quantize import quantize_static_int8

