@@ -1,8 +1,15 @@
 """Which int8 quantization keeps the GoEmotions model's accuracy: chosen on dev only.
 
-Quantizes the fp32 graph (``model.fp32.onnx`` in the training work dir) in several ways and
-reports GoEmotions *dev* macro-F1 (per-label thresholds tuned on dev) and file size. This is
-how ``training/_base.quantize_int8`` was chosen (per-channel); test is never read here.
+Quantizes the fp32 graph (``model.fp32.onnx`` in the training work dir, or the shipped
+graph's dequantized twin) in several ways and reports GoEmotions *dev* macro-F1 (per-label
+thresholds tuned on dev), the mean |p - p_fp32| over every dev text x label, and file size:
+dynamic variants (how per-channel weights were chosen) and static ones (the shipped method,
+``_quantize.quantize_static_int8``, beside the earlier one that used int8 weights and rounded
+every MatMul result to uint8). Test is never read here.
+
+It also runs onnxruntime's integer MatMul on this CPU with 64 products of the largest
+values, uint8 x int8 and uint8 x uint8, against the exact sum: the first saturates on x86
+CPUs without VNNI.
 
     python benchmarks/quantization_dev.py --fp32 .emotive-train/goemotions/model.fp32.onnx
 """
@@ -18,11 +25,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import command_line, markdown_table, utc_now, write_results  # noqa: E402
+from _common import command_line, machine_info, markdown_table, utc_now, write_results  # noqa: E402
 
 from emotive import _metrics  # noqa: E402
 from emotive.datasets import goemotions  # noqa: E402
-from emotive.models import OnnxModel, resolve_model  # noqa: E402
+from emotive.models import OnnxModel, load_tokenizer, resolve_model  # noqa: E402
+from emotive.training._quantize import quantize_static_int8  # noqa: E402
+from emotive.training.quantize import goemotions_inputs  # noqa: E402
 
 
 def variants():  # type: ignore[no-untyped-def]
@@ -31,7 +40,33 @@ def variants():  # type: ignore[no-untyped-def]
     return {"fp32": None,
             "int8 per-tensor": {"weight_type": QuantType.QInt8},
             "int8 per-channel": {"weight_type": QuantType.QInt8, "per_channel": True},
-            "uint8 per-tensor": {"weight_type": QuantType.QUInt8}}
+            "uint8 per-tensor": {"weight_type": QuantType.QUInt8},
+            "static, int8 weights, MatMul results rounded (1.3.0)": {"static": True, "signed_weights": True,
+                                                                      "round_matmul_results": True},
+            "static, int8 weights, MatMul results fp32": {"static": True, "signed_weights": True},
+            "static, uint8 weights, MatMul results fp32 (shipped)": {"static": True}}
+
+
+def kernel_check() -> dict[str, int]:
+    """onnxruntime's MatMulInteger on 64 products of 255 x 127 (u8 x s8) and 255 x 255
+    (u8 x u8), beside the exact sums."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    out = {}
+    for name, kind, w in (("u8 x s8", TensorProto.INT8, np.int8(127)), ("u8 x u8", TensorProto.UINT8, np.uint8(255))):
+        graph = helper.make_graph(
+            [helper.make_node("MatMulInteger", ["a", "b"], ["y"])], "g",
+            [helper.make_tensor_value_info("a", TensorProto.UINT8, [4, 64]),
+             helper.make_tensor_value_info("b", kind, [64, 8])],
+            [helper.make_tensor_value_info("y", TensorProto.INT32, [4, 8])])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.ir_version = 8
+        sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        a, b = np.full((4, 64), 255, np.uint8), np.full((64, 8), w)
+        out[f"{name} got"] = int(sess.run(None, {"a": a, "b": b})[0][0, 0])
+        out[f"{name} exact"] = int(a[0].astype(np.int64) @ b[:, 0].astype(np.int64))
+    return out
 
 
 def dev_set() -> tuple[list[str], np.ndarray]:
@@ -51,29 +86,45 @@ def main() -> None:
     ap.add_argument("--fp32", type=Path, required=True)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    shipped = resolve_model("emotive.goemotions-minilm.v1").path
+    shipped = resolve_model("emotive.goemotions-minilm.v1")
     texts, y = dev_set()
-    results = {}
+    calibration = goemotions_inputs()
+    tok = load_tokenizer(shipped.file("tokenizer"), shipped.max_length, shipped.file("emoji"))
+    results, fp32_probs = {}, None
     for name, opts in variants().items():
         tmp = Path(tempfile.mkdtemp())
-        for f in ("manifest.json", "tokenizer.json"):
-            shutil.copyfile(shipped / f, tmp / f)
+        for f in shipped.files.values():  # manifest, tokenizer, emoji table, ... (the graph is replaced)
+            if (shipped.path / f).is_file():
+                shutil.copyfile(shipped.path / f, tmp / f)
+        shutil.copyfile(shipped.path / "manifest.json", tmp / "manifest.json")
+        graph = tmp / shipped.files["model"]
         if opts is None:
-            shutil.copyfile(args.fp32, tmp / "model.onnx")
+            shutil.copyfile(args.fp32, graph)
+        elif opts.get("static"):
+            quantize_static_int8(args.fp32, graph, calibration, tok,
+                                 **{k: v for k, v in opts.items() if k != "static"})
         else:
-            quantize_dynamic(str(args.fp32), str(tmp / "model.onnx"), **opts)
+            quantize_dynamic(str(args.fp32), str(graph), **opts)
         probs = OnnxModel(tmp, threads=2).predict(texts).outputs["goemotions"]
+        fp32_probs = probs if fp32_probs is None else fp32_probs
         th = _metrics.tune_thresholds(y, probs)
         f1 = float(_metrics.f1_per_label(y, _metrics.predict_multilabel(probs, th)).mean())
         results[name] = {"dev_macro_f1_tuned": round(f1, 4),
-                         "size_mb": round((tmp / "model.onnx").stat().st_size / 1e6, 1)}
+                         "mean_abs_diff_to_fp32": round(float(np.abs(probs - fp32_probs).mean()), 5),
+                         "size_mb": round(graph.stat().st_size / 1e6, 1)}
         shutil.rmtree(tmp)
-    payload = {"date": utc_now(), "command": command_line(), "results": results}
-    md = markdown_table(["variant", "dev macro-F1", "MB"],
-                        [[k, v["dev_macro_f1_tuned"], v["size_mb"]] for k, v in results.items()])
-    write_results("quantization_dev", payload, f"# Quantization, GoEmotions dev\n\n`{command_line()}`\n\n{md}",
-                  args.out)
+    kernels = kernel_check()
+    payload = {"date": utc_now(), "command": command_line(), "machine": machine_info(["onnxruntime"]),
+               "results": results, "matmul_integer_check": kernels}
+    md = markdown_table(["variant", "dev macro-F1", "mean abs diff to fp32", "MB"],
+                        [[k, v["dev_macro_f1_tuned"], v["mean_abs_diff_to_fp32"], v["size_mb"]]
+                         for k, v in results.items()])
+    check = ", ".join(f"{k} {v:,}" for k, v in kernels.items())
+    write_results("quantization_dev", payload,
+                  f"# Quantization, GoEmotions dev\n\n`{command_line()}`\n\n{md}\n\n"
+                  f"MatMulInteger on this CPU, 64 products of the largest values: {check}\n", args.out)
     print(md)
+    print(check)
 
 
 if __name__ == "__main__":

@@ -41,24 +41,24 @@ def test_the_respond_graphs_are_still_dynamic() -> None:
     assert not is_static(manifest.file("model")) and not is_static(manifest.file("strategy_model"))
 
 
-def _alone_and_batched(model: OnnxModel, inputs: list, long: object, head: str) -> tuple[np.ndarray, np.ndarray]:
-    alone = np.stack([model.predict([x]).outputs[head][0] for x in inputs])
-    batched = model.predict([*inputs, long, *inputs[::-1]]).outputs[head]
-    return alone, batched
+def _alone_and_batched(model: OnnxModel, inputs: list, long: object) -> tuple[dict, dict]:
+    """Every head's outputs of each input alone, and of all of them in one padded batch."""
+    alone = [model.predict([x]).outputs for x in inputs]
+    batched = model.predict([*inputs, long, *inputs[::-1]]).outputs
+    return {h: np.stack([a[h][0] for a in alone]) for h in batched}, batched
 
 
 def test_text_scores_alone_equal_scores_in_a_padded_batch() -> None:
     model = OnnxModel(resolve_model("emotive.goemotions-minilm.v1"), threads=1, batch_size=64)
-    alone, batched = _alone_and_batched(model, TEXTS, LONG, "goemotions")
-    assert np.abs(batched[: len(TEXTS)] - alone).max() <= 0.005
-    assert np.abs(batched[len(TEXTS) + 1:][::-1] - alone).max() <= 0.005
+    alone, batched = _alone_and_batched(model, TEXTS, LONG)
+    a, b = alone["goemotions"], batched["goemotions"]
+    assert np.abs(b[: len(TEXTS)] - a).max() <= 0.005
+    assert np.abs(b[len(TEXTS) + 1:][::-1] - a).max() <= 0.005
 
 
 def test_turn_scores_alone_equal_scores_in_a_padded_batch() -> None:
     model = OnnxModel(resolve_model("emotive.conversation-minilm.v1"), threads=1, batch_size=64)
     pairs = [(t, "A: hi, how did it go?") for t in TEXTS]
-    alone, batched = _alone_and_batched(model, pairs, (LONG, LONG), "context7")
-    assert np.abs(batched[: len(TEXTS)] - alone).max() <= 0.005
-    vad_alone, vad_batched = _alone_and_batched(model, pairs, (LONG, LONG), "vad")
-    assert np.abs(vad_batched[: len(TEXTS)] - vad_alone).max() <= 0.005
-
+    alone, batched = _alone_and_batched(model, pairs, (LONG, LONG))
+    assert np.abs(batched["context7"][: len(TEXTS)] - alone["context7"]).max() <= 0.005
+    assert np.abs(batched["vad"][: len(TEXTS)] - alone["vad"]).max() <= 0.005
