@@ -6,18 +6,21 @@ to ~0.07). Here activations get *static* scales, calibrated once on training tex
 QDQ format with one weight scale per output channel (``quantize_static``): a text's scores
 are the same alone and in any batch, padded to any length.
 
-Two choices keep the static graphs as close to fp32 as the dynamic ones, on every CPU:
+Two choices keep the static graphs as close to fp32 as the dynamic ones, as fast, and equal
+on every CPU:
 
 - **only the inputs of a MatMul are quantized, not its output.** By default the quantizer
   also rounds every MatMul's result to uint8 with a calibrated range before the bias is
   added; that second rounding was what cost the earlier static graphs their accuracy
-  (GoEmotions dev mean |delta p| 0.0072 with it, 0.0027 without:
+  (GoEmotions dev mean |delta p| 0.0071 with it, 0.0026 without:
   benchmarks/quantization_dev.py) and cost speed.
-- **uint8 weights (U8U8), not int8.** On x86 CPUs without VNNI, onnxruntime's u8 x s8
-  kernel adds pairs of products in int16 and saturates (255 * 127 * 2 > 32767), so the same
-  int8 graph gave different scores on different CPU kinds (the README's gratitude 0.9891
-  read 0.9904 on an AVX2-only EPYC); its u8 x u8 kernel is exact everywhere, at the same
-  speed here and as close to fp32 (0.00275 vs 0.0027 on GoEmotions dev).
+- **7-bit int8 weights** (``reduce_range``: -64..64, per channel). onnxruntime's uint8 x
+  int8 kernel is the fast one, but on x86 CPUs without VNNI it adds pairs of products in
+  int16 and saturates at full range (255 * 127 * 2 > 32767), so one graph gave different
+  scores on different CPU kinds; with 7-bit weights no pair can overflow (255 * 64 * 2 <
+  32767), so every CPU computes the exact sums. The uint8 x uint8 kernel (1.3.1's choice) is
+  exact too, but on a CPU with VNNI it ran at 0.61x the dynamic graph's texts/s, against
+  0.94x for 7-bit weights, at a mean |delta p| of 0.0026 vs 0.0032 (same benchmark).
 
 ``dequantize`` rebuilds an fp32 graph from an int8 one (weights dequantized, activation
 rounding removed), for models whose fp32 export is gone: it is the "fp32 twin" that a static
@@ -202,29 +205,33 @@ def _weight_nodes(model_path: Path) -> list[str]:
 
 
 def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str],
-                         calibration: Sequence[Any], tokenizer: Any, *, signed_weights: bool = False,
+                         calibration: Sequence[Any], tokenizer: Any, *, weights: str = "int7",
                          round_matmul_results: bool = False) -> None:
-    """Static QDQ 8-bit: per-channel uint8 weights, uint8 activations with fixed scales measured
-    (min/max) on ``calibration`` texts, so every text's scores are independent of its batch.
+    """Static QDQ int8: per-channel 7-bit int8 weights, uint8 activations with fixed scales
+    measured (min/max) on ``calibration`` texts, so every text's scores are independent of its
+    batch.
 
     Only the inputs of the weight MatMuls and the embedding tables are quantized (the layers
     that the dynamic graphs quantized; MatMul results stay fp32), so size and speed stay
-    those of int8 (see the module docstring for why uint8 weights and unrounded outputs).
-    ``signed_weights`` / ``round_matmul_results`` rebuild the earlier method (int8 weights,
-    every MatMul result rounded to uint8), for benchmarks/quantization_dev.py.
+    those of int8 (see the module docstring for why 7-bit weights and unrounded outputs).
+    ``weights="int8"`` (full range) or ``"uint8"`` and ``round_matmul_results`` rebuild the
+    earlier methods (1.3.0: int8, every MatMul result rounded to uint8; 1.3.1: uint8), for
+    benchmarks/quantization_dev.py.
     """
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     if not calibration:
         raise ConfigError("static quantization needs calibration texts; got none")
+    if weights not in ("int7", "int8", "uint8"):
+        raise ConfigError(f"weights must be int7, int8 or uint8; got {weights!r}")
     with tempfile.TemporaryDirectory() as tmp:
         pre = Path(tmp) / "pre.onnx"
         quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
         quantize_static(
             str(pre), str(dst), _Reader(calibration_batches(calibration, tokenizer)),
-            quant_format=QuantFormat.QDQ, per_channel=True,
-            weight_type=QuantType.QInt8 if signed_weights else QuantType.QUInt8,
+            quant_format=QuantFormat.QDQ, per_channel=True, reduce_range=weights == "int7",
+            weight_type=QuantType.QUInt8 if weights == "uint8" else QuantType.QInt8,
             activation_type=QuantType.QUInt8, calibrate_method=CalibrationMethod.MinMax,
             nodes_to_quantize=_weight_nodes(pre),
             extra_options={"CalibTensorRangeSymmetric": False,

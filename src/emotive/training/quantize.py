@@ -30,7 +30,7 @@ from emotive.models import load_manifest, load_tokenizer, write_manifest
 from emotive.training._quantize import CALIBRATION_TEXTS, dequantize, quantize_static_int8
 
 SEED = 13
-METHOD = ("static QDQ int8 (u8 x u8): per-channel uint8 weights, uint8 activations with min/max "
+METHOD = ("static QDQ int8 (u8 x s7): per-channel 7-bit int8 weights, uint8 activations with min/max "
           "scales calibrated once on {n} training inputs (seed {seed}); the inputs of weight "
           "MatMuls and the embedding tables quantized, MatMul results and attention products fp32")
 METHOD_NOTE = METHOD.format(n=CALIBRATION_TEXTS, seed=SEED)  # what a manifest says of a static graph
@@ -89,6 +89,10 @@ GRAPHS = {
 }
 
 
+# graphs that stay dynamic unless asked for by key (the respond encoder: its model card says why)
+KEEP_DYNAMIC = {("emotive.respond-minilm.v1", "model")}
+
+
 def is_static(path: str | os.PathLike[str]) -> bool:
     """True when a graph has no run-time (per batch) activation quantization."""
     import onnx
@@ -117,6 +121,8 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
     for (name, key), inputs in GRAPHS.items():
         if name != manifest.name or key not in manifest.files or (keys and key not in keys):
             continue
+        if (name, key) in KEEP_DYNAMIC and not keys:
+            continue
         graph = manifest.file(key)
         if is_static(graph) and manifest.extra.get("quantization", {}).get(manifest.files[key]) == METHOD_NOTE:
             continue  # made by this method already (an older static method is redone)
@@ -134,6 +140,8 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
             retune_goemotions(folder, data)
         elif manifest.name == "emotive.conversation-minilm.v1":
             remeasure_conversation(folder, data)
+        elif "strategy_model" in done:
+            remeasure_planner(folder, data)
     return done
 
 
@@ -157,6 +165,37 @@ def remeasure_conversation(folder: str | os.PathLike[str], data: str | None = No
 
         refresh_test_metrics(folder)
     return raw["metrics"]
+
+
+def remeasure_planner(folder: str | os.PathLike[str], data: str | None = None) -> dict[str, Any]:
+    """The respond recipe's planner steps after its graph changed: the anti-preference guard
+    re-tuned on ESConv valid with the new graph (``respond._tune_guard``), then test measured
+    once, with and without it (``strategy_test`` / ``strategy_test_guarded``). The other heads'
+    metrics are kept. Returns the planner's metrics."""
+    import numpy as np
+
+    from emotive.models import SentenceEncoder
+    from emotive.respond.strategy import StrategyPlanner, guarded
+    from emotive.training.respond import _scores, _tune_guard, strategy_steps
+
+    folder = Path(folder)
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    prior = np.array(raw["strategy"]["prior"])
+    planner = StrategyPlanner(SentenceEncoder(folder), guard=False)
+    sets = {k: strategy_steps(k, data, raw.get("training", {}).get("limit")) for k in ("valid", "test")}
+    probs = {k: planner.probs(v[0], v[1]) for k, v in sets.items()}
+    guard = _tune_guard(probs["valid"], sets["valid"][2], sets["valid"][1], prior)
+    test = sets["test"]
+    pred = np.array([int(np.argmax(guarded(p, prior, h, **guard))) for p, h in zip(probs["test"], test[1])])
+    raw["strategy"].update(guard)
+    raw["metrics"].update(strategy_test=_scores(test[2], probs["test"].argmax(1)),
+                          strategy_test_guarded=_scores(test[2], pred))
+    write_manifest(folder, raw)
+    if (folder / "README.md").exists():
+        from emotive.training._card import refresh_test_metrics
+
+        refresh_test_metrics(folder)
+    return {k: raw["metrics"][k] for k in ("strategy_test", "strategy_test_guarded")}
 
 
 def _note(folder: Path, keys: list[str]) -> None:
@@ -237,7 +276,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--data", default=None, help="corpora folder (default: $EMOTIVE_DATA)")
     ap.add_argument("--retune", action="store_true",
                     help="re-tune a GoEmotions model's thresholds on dev (a conversation model: re-measure "
-                         "its test metrics) even when its graph is already static")
+                         "its test metrics; a respond model: re-tune the planner's guard and re-measure it) "
+                         "even when its graph is already static")
     args = ap.parse_args(argv)
     for folder in args.folders:
         try:
@@ -252,6 +292,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             m = remeasure_conversation(folder, args.data)
             print(f"{folder}: MELD test weighted-F1 {m['meld_test_weighted_f1']}, "
                   f"DailyDialog micro-F1 {m['dailydialog_test_micro_f1']}")
+        elif args.retune and not done and name == "emotive.respond-minilm.v1":
+            m = remeasure_planner(folder, args.data)
+            print(f"{folder}: ESConv test strategy accuracy {m['strategy_test']['accuracy']}, "
+                  f"guarded {m['strategy_test_guarded']['accuracy']}")
 
 
 if __name__ == "__main__":

