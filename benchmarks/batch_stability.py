@@ -227,10 +227,11 @@ def measure(g: Graph, rev: str, work: Path, limit: int | None, speed_n: int,
     if fp32_graph is None:
         dequantize(old, fp32)
     new = folder / load_manifest(folder).files[g.key]
-    models = {"fp32 twin": model_for(folder, g.key, fp32), "old int8 (dynamic)": model_for(folder, g.key, old),
+    from emotive.training.quantize import is_static
+
+    kind = f"static, {rev}" if is_static(old) else "dynamic"  # --old-rev may hold an earlier static graph
+    models = {"fp32 twin": model_for(folder, g.key, fp32), f"old int8 ({kind})": model_for(folder, g.key, old),
               "new int8 (static)": model_for(folder, g.key, new)}
-    if fp32_graph is not None:  # the old graph is then another static one, from --old-rev
-        models[f"old int8 ({rev})"] = models.pop("old int8 (dynamic)")
     log(f"{g.name}: dev inputs")
     x, y = g.inputs(limit)
     log(f"{g.name}: stability")

@@ -106,12 +106,12 @@ def quantize_int8(src: Path, dst: Path, calibration: Any = None, tokenizer: Any 
 
     With ``calibration`` inputs (and their ``tokenizer``): *static* QDQ quantization, the
     activation scales calibrated once on them, so a text's scores do not depend on its
-    batch-mates (the GoEmotions and conversation recipes; ``_quantize.quantize_static_int8``
+    batch-mates (the GoEmotions, conversation and planner graphs; ``_quantize.quantize_static_int8``
     says how, and benchmarks/batch_stability.py measures it against the fp32 twin). Without:
-    *dynamic* quantization, activations quantized per batch at run time (the respond recipe,
-    whose static encoder stayed further from fp32 than the dynamic one; see its model card).
-    Per-channel stays closest to fp32 on GoEmotions dev (mean |delta p| 0.0025; one scale per
-    tensor 0.0067): benchmarks/quantization_dev.py.
+    *dynamic* quantization, activations quantized per batch at run time (the respond recipe's
+    sentence encoder, whose static graph stayed further from fp32; see its model card).
+    Per-channel stays closest to fp32 on GoEmotions dev (mean |delta p| 0.0024; one scale per
+    tensor 0.0066): benchmarks/quantization_dev.py.
     """
     if calibration is not None:
         from emotive.training._quantize import quantize_static_int8

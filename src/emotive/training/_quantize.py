@@ -6,7 +6,7 @@ to ~0.07). Here activations get *static* scales, calibrated once on training tex
 QDQ format with one weight scale per output channel (``quantize_static``): a text's scores
 are the same alone and in any batch, padded to any length.
 
-Two choices keep the static graphs as close to fp32 as the dynamic ones, as fast, and equal
+Two choices keep the static graphs as close to fp32 as the dynamic ones, nearly as fast, and equal
 on every CPU:
 
 - **only the inputs of a MatMul are quantized, not its output.** By default the quantizer
@@ -14,13 +14,16 @@ on every CPU:
   added; that second rounding was what cost the earlier static graphs their accuracy
   (GoEmotions dev mean |delta p| 0.0071 with it, 0.0026 without:
   benchmarks/quantization_dev.py) and cost speed.
-- **7-bit int8 weights** (``reduce_range``: -64..64, per channel). onnxruntime's uint8 x
+- **7-bit int8 weights** (``reduce_range``: -64..64, per channel; the embedding tables,
+  which are looked up and never multiplied, keep 8 bits). onnxruntime's uint8 x
   int8 kernel is the fast one, but on x86 CPUs without VNNI it adds pairs of products in
   int16 and saturates at full range (255 * 127 * 2 > 32767), so one graph gave different
   scores on different CPU kinds; with 7-bit weights no pair can overflow (255 * 64 * 2 <
   32767), so every CPU computes the exact sums. The uint8 x uint8 kernel (1.3.1's choice) is
-  exact too, but on a CPU with VNNI it ran at 0.61x the dynamic graph's texts/s, against
-  0.94x for 7-bit weights, at a mean |delta p| of 0.0026 vs 0.0032 (same benchmark).
+  exact too, but it does not use VNNI: on a CPU with VNNI it ran at 0.49x the texts/s of a
+  dynamic graph of the same weights, against 0.85x for 7-bit weights, at a mean |delta p| of
+  0.0026 vs 0.0028 (GoEmotions dev, benchmarks/quantization_dev.py). 7-bit embedding tables
+  cost accuracy (conversation dev EmoBank r_V 0.0069 below fp32), so they keep 8 bits.
 
 ``dequantize`` rebuilds an fp32 graph from an int8 one (weights dequantized, activation
 rounding removed), for models whose fp32 export is gone: it is the "fp32 twin" that a static
@@ -204,6 +207,16 @@ def _weight_nodes(model_path: Path) -> list[str]:
     return names
 
 
+def _embedding_tables(model_path: Path) -> list[str]:
+    """The embedding tables (initializers read by a Gather) of a graph."""
+    import onnx
+
+    graph = onnx.load(str(model_path)).graph
+    consts = {i.name for i in graph.initializer}
+    return [n.input[0] for n in graph.node
+            if n.op_type == "Gather" and n.input[0] in consts and "embeddings" in n.input[0]]
+
+
 def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str],
                          calibration: Sequence[Any], tokenizer: Any, *, weights: str = "int7",
                          round_matmul_results: bool = False) -> None:
@@ -235,5 +248,7 @@ def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str
             activation_type=QuantType.QUInt8, calibrate_method=CalibrationMethod.MinMax,
             nodes_to_quantize=_weight_nodes(pre),
             extra_options={"CalibTensorRangeSymmetric": False,
-                           "OpTypesToExcludeOutputQuantization": [] if round_matmul_results else ["MatMul"]},
+                           "OpTypesToExcludeOutputQuantization": [] if round_matmul_results else ["MatMul"],
+                           # the tables are looked up, never multiplied: they keep all 8 bits
+                           "TensorQuantOverrides": {t: [{"reduce_range": False}] for t in _embedding_tables(pre)}},
         )

@@ -30,7 +30,8 @@ from emotive.models import load_manifest, load_tokenizer, write_manifest
 from emotive.training._quantize import CALIBRATION_TEXTS, dequantize, quantize_static_int8
 
 SEED = 13
-METHOD = ("static QDQ int8 (u8 x s7): per-channel 7-bit int8 weights, uint8 activations with min/max "
+METHOD = ("static QDQ int8 (u8 x s7): per-channel 7-bit int8 weights (8-bit embedding tables), uint8 "
+          "activations with min/max "
           "scales calibrated once on {n} training inputs (seed {seed}); the inputs of weight "
           "MatMuls and the embedding tables quantized, MatMul results and attention products fp32")
 METHOD_NOTE = METHOD.format(n=CALIBRATION_TEXTS, seed=SEED)  # what a manifest says of a static graph
@@ -108,29 +109,36 @@ def max_length_of(folder: Path, key: str) -> int:
 
 
 def requantize(folder: str | os.PathLike[str], data: str | None = None,
-               keys: Sequence[str] | None = None) -> list[str]:
+               keys: Sequence[str] | None = None, twin: str | os.PathLike[str] | None = None) -> list[str]:
     """Rewrite ``folder``'s dynamic int8 graphs (and static ones made by an older method) as
-    static ones of this method; returns the file keys changed.
+    static ones of this method; returns the file keys changed. ``twin``: the fp32 graph to
+    quantize from, for a single graph (``keys`` of one, or a folder with one graph), redone
+    even when it is static of this method already (default: the graph itself, dequantized).
 
     >>> requantize("src/emotive/models/goemotions-minilm-v1")  # doctest: +SKIP
     ['model']
     """
     folder = Path(folder)
     manifest = load_manifest(folder)
+    selected = [(key, inputs) for (name, key), inputs in GRAPHS.items()
+                if name == manifest.name and key in manifest.files and (key in keys if keys else
+                                                                         (name, key) not in KEEP_DYNAMIC)]
+    if twin is not None and not Path(twin).is_file():
+        raise ConfigError(f"--twin {twin}: no such file")
+    if twin is not None and len(selected) != 1:
+        raise ConfigError(f"--twin is one fp32 graph; {folder} has {len(selected)} graphs to redo: name one with --key")
     done = []
-    for (name, key), inputs in GRAPHS.items():
-        if name != manifest.name or key not in manifest.files or (keys and key not in keys):
-            continue
-        if (name, key) in KEEP_DYNAMIC and not keys:
-            continue
+    for key, inputs in selected:
         graph = manifest.file(key)
-        if is_static(graph) and manifest.extra.get("quantization", {}).get(manifest.files[key]) == METHOD_NOTE:
+        if twin is None and is_static(graph) and \
+                manifest.extra.get("quantization", {}).get(manifest.files[key]) == METHOD_NOTE:
             continue  # made by this method already (an older static method is redone)
         tok = load_tokenizer(manifest.file("tokenizer"), max_length_of(folder, key),
                              manifest.file("emoji") if "emoji" in manifest.files else None)
         with tempfile.TemporaryDirectory() as tmp:
-            fp32, out = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
-            dequantize(graph, fp32)
+            fp32, out = Path(twin) if twin else Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+            if twin is None:
+                dequantize(graph, fp32)
             quantize_static_int8(fp32, out, inputs(data), tok)
             shutil.move(str(out), str(graph))
         done.append(key)
@@ -239,6 +247,8 @@ def retune_goemotions(folder: str | os.PathLike[str], data: str | None = None) -
         "micro_f1": round(_metrics.micro_f1(test_y, pred), 4),
         "per_label_f1": {lab: round(float(f), 4) for lab, f in zip(labels, per)}})
     write_manifest(folder, raw)
+    if (folder / "README.md").exists():
+        refresh_metrics_card(folder)
     return raw["metrics"]
 
 
@@ -274,6 +284,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folders", nargs="+", help="model directories to requantize in place")
     ap.add_argument("--data", default=None, help="corpora folder (default: $EMOTIVE_DATA)")
+    ap.add_argument("--twin", default=None,
+                    help="fp32 graph to quantize from (one folder with one graph, or --key); default: the "
+                         "graph itself, dequantized")
+    ap.add_argument("--key", action="append", default=None, help="files key of the graph to redo (default: all)")
     ap.add_argument("--retune", action="store_true",
                     help="re-tune a GoEmotions model's thresholds on dev (a conversation model: re-measure "
                          "its test metrics; a respond model: re-tune the planner's guard and re-measure it) "
@@ -281,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = ap.parse_args(argv)
     for folder in args.folders:
         try:
-            done = requantize(folder, args.data)
+            done = requantize(folder, args.data, args.key, args.twin)
         except ConfigError as exc:
             raise SystemExit(str(exc)) from exc
         print(f"{folder}: {', '.join(done) or 'already static'}")
