@@ -79,3 +79,16 @@ def test_planner_probabilities_alone_equal_those_in_a_padded_batch() -> None:
     alone = np.stack([planner.probs([s], [[]])[0] for s in steps])
     batched = planner.probs([*steps, [(SEEKER, LONG), (SUPPORTER, LONG)]], [[]] * (len(steps) + 1))
     assert np.abs(batched[: len(TEXTS)] - alone).max() <= 0.005
+
+
+def test_requantize_from_a_twin_needs_the_file_and_one_graph(tmp_path) -> None:
+    from emotive._errors import ConfigError
+    from emotive.training.quantize import requantize
+
+    folder = resolve_model("emotive.respond-minilm.v1").path
+    with pytest.raises(ConfigError, match="no such file"):
+        requantize(folder, twin=tmp_path / "missing.onnx")
+    twin = tmp_path / "twin.onnx"
+    twin.write_bytes(b"")
+    with pytest.raises(ConfigError, match="--key"):
+        requantize(folder, keys=["model", "strategy_model"], twin=twin)
