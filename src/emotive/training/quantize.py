@@ -177,14 +177,14 @@ def remeasure_conversation(folder: str | os.PathLike[str], data: str | None = No
 
 def remeasure_planner(folder: str | os.PathLike[str], data: str | None = None) -> dict[str, Any]:
     """The respond recipe's planner steps after its graph changed: the anti-preference guard
-    re-tuned on ESConv valid with the new graph (``respond._tune_guard``), then test measured
+    re-tuned on ESConv valid with the new graph (``respond.tune_guard``), then test measured
     once, with and without it (``strategy_test`` / ``strategy_test_guarded``). The other heads'
     metrics are kept. Returns the planner's metrics."""
     import numpy as np
 
     from emotive.models import SentenceEncoder
     from emotive.respond.strategy import StrategyPlanner, guarded
-    from emotive.training.respond import _scores, _tune_guard, strategy_steps
+    from emotive.training.respond import strategy_scores, strategy_steps, tune_guard
 
     folder = Path(folder)
     raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -192,12 +192,12 @@ def remeasure_planner(folder: str | os.PathLike[str], data: str | None = None) -
     planner = StrategyPlanner(SentenceEncoder(folder), guard=False)
     sets = {k: strategy_steps(k, data, raw.get("training", {}).get("limit")) for k in ("valid", "test")}
     probs = {k: planner.probs(v[0], v[1]) for k, v in sets.items()}
-    guard = _tune_guard(probs["valid"], sets["valid"][2], sets["valid"][1], prior)
+    guard = tune_guard(probs["valid"], sets["valid"][2], sets["valid"][1], prior)
     test = sets["test"]
     pred = np.array([int(np.argmax(guarded(p, prior, h, **guard))) for p, h in zip(probs["test"], test[1])])
     raw["strategy"].update(guard)
-    raw["metrics"].update(strategy_test=_scores(test[2], probs["test"].argmax(1)),
-                          strategy_test_guarded=_scores(test[2], pred))
+    raw["metrics"].update(strategy_test=strategy_scores(test[2], probs["test"].argmax(1)),
+                          strategy_test_guarded=strategy_scores(test[2], pred))
     write_manifest(folder, raw)
     if (folder / "README.md").exists():
         from emotive.training._card import refresh_test_metrics

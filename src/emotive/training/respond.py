@@ -160,7 +160,8 @@ def strategy_steps(split: str, data: str | None, limit: int | None):  # type: ig
     return steps, histories, np.array(labels), replies
 
 
-def _scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+def strategy_scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Accuracy, proficiency Q (macro-F1) and preference bias B of strategy predictions."""
     s = single_label_scores(gold, pred, STRATEGIES)
     conf = np.zeros((len(STRATEGIES),) * 2)
     np.add.at(conf, (pred, gold), 1)
@@ -188,11 +189,11 @@ def _strategy(encoder: SentenceEncoder, out: Path, data: str | None, cfg: Config
         manifest["files"]["strategy"] = "strategy.npz"
         probs = {k: head(x[k]) for k in ("valid", "test")}
     prior = np.bincount(y["train"], minlength=len(STRATEGIES)) / len(y["train"])
-    guard = _tune_guard(probs["valid"], y["valid"], sets["valid"][1], prior)
+    guard = tune_guard(probs["valid"], y["valid"], sets["valid"][1], prior)
     guarded_pred = np.array([int(np.argmax(guarded(p, prior, h, **guard)))
                              for p, h in zip(probs["test"], sets["test"][1])])
-    metrics: dict[str, Any] = {"strategy_test": _scores(y["test"], probs["test"].argmax(1)),
-                               "strategy_test_guarded": _scores(y["test"], guarded_pred)}
+    metrics: dict[str, Any] = {"strategy_test": strategy_scores(y["test"], probs["test"].argmax(1)),
+                               "strategy_test_guarded": strategy_scores(y["test"], guarded_pred)}
     metrics["strategy_tagger_test_accuracy"] = _tagger(encoder, out, sets)
     return metrics, {**manifest.get("strategy", {}), "prior": [round(float(p), 6) for p in prior], **guard}
 
@@ -227,7 +228,7 @@ def _finetune_strategy(sets, cfg: Config, base: Path, work: Path, out: Path) -> 
     _base.quantize_int8(work / "strategy.fp32.onnx", out / "strategy.onnx", sample_inputs(texts), tok)
 
 
-def _tune_guard(probs: np.ndarray, gold: np.ndarray, histories, prior: np.ndarray) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def tune_guard(probs: np.ndarray, gold: np.ndarray, histories, prior: np.ndarray) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """The guard settings that maximize accuracy + macro-F1 on valid."""
     best: dict[str, Any] = {"prior_power": 0.0, "repeat_penalty": 1.0, "repeat_window": 1}
     best_value = -1.0
@@ -236,7 +237,7 @@ def _tune_guard(probs: np.ndarray, gold: np.ndarray, histories, prior: np.ndarra
             for window in GUARD_GRID["repeat_window"]:
                 g: dict[str, Any] = {"prior_power": power, "repeat_penalty": penalty, "repeat_window": window}
                 pred = np.array([int(np.argmax(guarded(p, prior, h, **g))) for p, h in zip(probs, histories)])
-                s = _scores(gold, pred)
+                s = strategy_scores(gold, pred)
                 value = s["accuracy"] + s["proficiency_q"]
                 if value > best_value + 1e-9:
                     best, best_value = g, value
