@@ -41,6 +41,7 @@ from _common import REPO_ROOT, command_line, log, machine_info, markdown_table, 
 from emotive import _metrics  # noqa: E402
 from emotive.models import Head, OnnxModel, load_manifest  # noqa: E402
 from emotive.training._quantize import dequantize  # noqa: E402
+from emotive.training.quantize import is_static  # noqa: E402
 
 MODELS = REPO_ROOT / "src" / "emotive" / "models"
 BATCH_SIZES = (2, 8, 32)
@@ -227,8 +228,6 @@ def measure(g: Graph, rev: str, work: Path, limit: int | None, speed_n: int,
     if fp32_graph is None:
         dequantize(old, fp32)
     new = folder / load_manifest(folder).files[g.key]
-    from emotive.training.quantize import is_static
-
     kind = f"static, {rev}" if is_static(old) else "dynamic"  # --old-rev may hold an earlier static graph
     models = {"fp32 twin": model_for(folder, g.key, fp32), f"old int8 ({kind})": model_for(folder, g.key, old),
               "new int8 (static)": model_for(folder, g.key, new)}

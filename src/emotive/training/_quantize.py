@@ -23,7 +23,8 @@ on every CPU:
   exact too, but it does not use VNNI: on a CPU with VNNI it ran at 0.49x the texts/s of a
   dynamic graph of the same weights, against 0.85x for 7-bit weights, at a mean |delta p| of
   0.0026 vs 0.0028 (GoEmotions dev, benchmarks/quantization_dev.py). 7-bit embedding tables
-  cost accuracy (conversation dev EmoBank r_V 0.0069 below fp32), so they keep 8 bits.
+  cost accuracy (conversation dev EmoBank r_V 0.0069 below fp32: batch_stability.py on the
+  graph of commit 8e58367), so they keep 8 bits.
 
 ``dequantize`` rebuilds an fp32 graph from an int8 one (weights dequantized, activation
 rounding removed), for models whose fp32 export is gone: it is the "fp32 twin" that a static
@@ -191,30 +192,22 @@ def calibration_batches(texts: Sequence[Any], tokenizer: Any) -> list[dict[str, 
     return feeds
 
 
-def _weight_nodes(model_path: Path) -> list[str]:
-    """Names of MatMul nodes with a constant weight and of embedding Gathers: what gets int8
-    (the attention products of two activations stay fp32, as in the dynamic graphs)."""
+def _weight_nodes(model_path: Path) -> tuple[list[str], list[str]]:
+    """What gets int8: the names of MatMul nodes with a constant weight and of embedding
+    Gathers (the attention products of two activations stay fp32, as in the dynamic graphs),
+    and the embedding tables those Gathers read."""
     import onnx
 
     graph = onnx.load(str(model_path)).graph
     consts = {i.name for i in graph.initializer}
-    names = []
+    names, tables = [], []
     for n in graph.node:
         if n.op_type == "MatMul" and n.input[1] in consts:
             names.append(n.name)
         elif n.op_type == "Gather" and n.input[0] in consts and "embeddings" in n.input[0]:
             names.append(n.name)
-    return names
-
-
-def _embedding_tables(model_path: Path) -> list[str]:
-    """The embedding tables (initializers read by a Gather) of a graph."""
-    import onnx
-
-    graph = onnx.load(str(model_path)).graph
-    consts = {i.name for i in graph.initializer}
-    return [n.input[0] for n in graph.node
-            if n.op_type == "Gather" and n.input[0] in consts and "embeddings" in n.input[0]]
+            tables.append(n.input[0])
+    return names, tables
 
 
 def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str],
@@ -241,14 +234,15 @@ def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str
     with tempfile.TemporaryDirectory() as tmp:
         pre = Path(tmp) / "pre.onnx"
         quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+        nodes, tables = _weight_nodes(pre)
         quantize_static(
             str(pre), str(dst), _Reader(calibration_batches(calibration, tokenizer)),
             quant_format=QuantFormat.QDQ, per_channel=True, reduce_range=weights == "int7",
             weight_type=QuantType.QUInt8 if weights == "uint8" else QuantType.QInt8,
             activation_type=QuantType.QUInt8, calibrate_method=CalibrationMethod.MinMax,
-            nodes_to_quantize=_weight_nodes(pre),
+            nodes_to_quantize=nodes,
             extra_options={"CalibTensorRangeSymmetric": False,
                            "OpTypesToExcludeOutputQuantization": [] if round_matmul_results else ["MatMul"],
                            # the tables are looked up, never multiplied: they keep all 8 bits
-                           "TensorQuantOverrides": {t: [{"reduce_range": False}] for t in _embedding_tables(pre)}},
+                           "TensorQuantOverrides": {t: [{"reduce_range": False}] for t in tables}},
         )

@@ -144,13 +144,26 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
         done.append(key)
     if done:
         _note(folder, done)
-        if manifest.name == "emotive.goemotions-minilm.v1":
-            retune_goemotions(folder, data)
-        elif manifest.name == "emotive.conversation-minilm.v1":
-            remeasure_conversation(folder, data)
-        elif "strategy_model" in done:
-            remeasure_planner(folder, data)
+        remeasure(folder, data)
     return done
+
+
+def remeasure(folder: str | os.PathLike[str], data: str | None = None) -> str | None:
+    """What a model's recipe measures after its graph changed: GoEmotions thresholds re-tuned
+    and test measured, conversation test metrics, the planner's guard and test metrics.
+    Returns one line that says what came out (None for a model with nothing to re-measure)."""
+    name = load_manifest(folder).name
+    if name == "emotive.goemotions-minilm.v1":
+        return f"test macro-F1 {retune_goemotions(folder, data)['macro_f1']}"
+    if name == "emotive.conversation-minilm.v1":
+        m = remeasure_conversation(folder, data)
+        return (f"MELD test weighted-F1 {m['meld_test']['weighted_f1']}, "
+                f"DailyDialog micro-F1 {m['dailydialog_test']['micro_f1_without_neutral']}")
+    if name == "emotive.respond-minilm.v1":
+        m = remeasure_planner(folder, data)
+        return (f"ESConv test strategy accuracy {m['strategy_test']['accuracy']}, "
+                f"guarded {m['strategy_test_guarded']['accuracy']}")
+    return None
 
 
 def remeasure_conversation(folder: str | os.PathLike[str], data: str | None = None) -> dict[str, Any]:
@@ -176,34 +189,30 @@ def remeasure_conversation(folder: str | os.PathLike[str], data: str | None = No
 
 
 def remeasure_planner(folder: str | os.PathLike[str], data: str | None = None) -> dict[str, Any]:
-    """The respond recipe's planner steps after its graph changed: the anti-preference guard
-    re-tuned on ESConv valid with the new graph (``respond.tune_guard``), then test measured
-    once, with and without it (``strategy_test`` / ``strategy_test_guarded``). The other heads'
-    metrics are kept. Returns the planner's metrics."""
+    """The respond recipe's planner steps after its graph changed (``respond.planner_metrics``:
+    the anti-preference guard re-tuned on ESConv valid with the new graph, then test measured
+    once, with and without it). The other heads' metrics are kept. Returns the planner's
+    metrics."""
     import numpy as np
 
     from emotive.models import SentenceEncoder
-    from emotive.respond.strategy import StrategyPlanner, guarded
-    from emotive.training.respond import strategy_scores, strategy_steps, tune_guard
+    from emotive.respond.strategy import StrategyPlanner
+    from emotive.training.respond import planner_metrics, strategy_steps
 
     folder = Path(folder)
     raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    prior = np.array(raw["strategy"]["prior"])
     planner = StrategyPlanner(SentenceEncoder(folder), guard=False)
     sets = {k: strategy_steps(k, data, raw.get("training", {}).get("limit")) for k in ("valid", "test")}
-    probs = {k: planner.probs(v[0], v[1]) for k, v in sets.items()}
-    guard = tune_guard(probs["valid"], sets["valid"][2], sets["valid"][1], prior)
-    test = sets["test"]
-    pred = np.array([int(np.argmax(guarded(p, prior, h, **guard))) for p, h in zip(probs["test"], test[1])])
+    metrics, guard = planner_metrics({k: planner.probs(v[0], v[1]) for k, v in sets.items()}, sets,
+                                     np.array(raw["strategy"]["prior"]))
     raw["strategy"].update(guard)
-    raw["metrics"].update(strategy_test=strategy_scores(test[2], probs["test"].argmax(1)),
-                          strategy_test_guarded=strategy_scores(test[2], pred))
+    raw["metrics"].update(metrics)
     write_manifest(folder, raw)
     if (folder / "README.md").exists():
         from emotive.training._card import refresh_test_metrics
 
         refresh_test_metrics(folder)
-    return {k: raw["metrics"][k] for k in ("strategy_test", "strategy_test_guarded")}
+    return metrics
 
 
 def _note(folder: Path, keys: list[str]) -> None:
@@ -299,17 +308,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         except ConfigError as exc:
             raise SystemExit(str(exc)) from exc
         print(f"{folder}: {', '.join(done) or 'already static'}")
-        name = load_manifest(folder).name
-        if args.retune and not done and name == "emotive.goemotions-minilm.v1":
-            print(f"{folder}: test macro-F1 {retune_goemotions(folder, args.data)['macro_f1']}")
-        elif args.retune and not done and name == "emotive.conversation-minilm.v1":
-            m = remeasure_conversation(folder, args.data)
-            print(f"{folder}: MELD test weighted-F1 {m['meld_test_weighted_f1']}, "
-                  f"DailyDialog micro-F1 {m['dailydialog_test_micro_f1']}")
-        elif args.retune and not done and name == "emotive.respond-minilm.v1":
-            m = remeasure_planner(folder, args.data)
-            print(f"{folder}: ESConv test strategy accuracy {m['strategy_test']['accuracy']}, "
-                  f"guarded {m['strategy_test_guarded']['accuracy']}")
+        if args.retune and not done and (line := remeasure(folder, args.data)):
+            print(f"{folder}: {line}")
 
 
 if __name__ == "__main__":

@@ -189,13 +189,20 @@ def _strategy(encoder: SentenceEncoder, out: Path, data: str | None, cfg: Config
         manifest["files"]["strategy"] = "strategy.npz"
         probs = {k: head(x[k]) for k in ("valid", "test")}
     prior = np.bincount(y["train"], minlength=len(STRATEGIES)) / len(y["train"])
-    guard = tune_guard(probs["valid"], y["valid"], sets["valid"][1], prior)
-    guarded_pred = np.array([int(np.argmax(guarded(p, prior, h, **guard)))
-                             for p, h in zip(probs["test"], sets["test"][1])])
-    metrics: dict[str, Any] = {"strategy_test": strategy_scores(y["test"], probs["test"].argmax(1)),
-                               "strategy_test_guarded": strategy_scores(y["test"], guarded_pred)}
+    metrics, guard = planner_metrics(probs, sets, prior)
     metrics["strategy_tagger_test_accuracy"] = _tagger(encoder, out, sets)
     return metrics, {**manifest.get("strategy", {}), "prior": [round(float(p), 6) for p in prior], **guard}
+
+
+def planner_metrics(probs: dict[str, np.ndarray], sets, prior: np.ndarray):  # type: ignore[no-untyped-def]
+    """The guard tuned on valid (``tune_guard``), then test measured once with and without it:
+    (``{"strategy_test": ..., "strategy_test_guarded": ...}``, guard settings). ``probs`` and
+    ``sets`` (``strategy_steps``) hold the "valid" and "test" splits."""
+    guard = tune_guard(probs["valid"], sets["valid"][2], sets["valid"][1], prior)
+    gold, histories = sets["test"][2], sets["test"][1]
+    pred = np.array([int(np.argmax(guarded(p, prior, h, **guard))) for p, h in zip(probs["test"], histories)])
+    return {"strategy_test": strategy_scores(gold, probs["test"].argmax(1)),
+            "strategy_test_guarded": strategy_scores(gold, pred)}, guard
 
 
 def _finetune_strategy(sets, cfg: Config, base: Path, work: Path, out: Path) -> None:  # type: ignore[no-untyped-def]
