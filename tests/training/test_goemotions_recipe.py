@@ -129,3 +129,18 @@ def test_soup_averages_the_seeds_weights(tmp_path, tiny_base, training_data) -> 
     key = "encoder.embeddings.word_embeddings.weight"
     assert torch.allclose(soup[key], (a["model"][key] + b["model"][key]) / 2)
     assert json.loads((tmp_path / "a" / "manifest.json").read_text())["training"]["soup"]["seeds"] == [13, 14]
+
+
+def test_soup_members_start_from_one_initialization(tmp_path, tiny_base, training_data) -> None:
+    """With a learning rate of 0 nothing moves, so each member's weights are its start:
+    the randomly initialized head must be the same for every seed, or averaging heads would
+    average unrelated weights."""
+    import torch
+
+    data = training_data("goemotions")
+    cfg = Config(epochs=1, limit=64, base=str(tiny_base), checkpoint_every=1, soup_seeds=(14,), lr=0.0)
+    train(tmp_path / "a", work_dir=tmp_path / "w", data=str(data), config=cfg)
+    a = torch.load(tmp_path / "w" / "checkpoint.pt", weights_only=False)["model"]
+    b = torch.load(tmp_path / "w" / "seed-14" / "checkpoint.pt", weights_only=False)["model"]
+    assert torch.equal(a["heads.goemotions.weight"], b["heads.goemotions.weight"])
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

@@ -165,8 +165,12 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
     mask = np.concatenate([np.ones_like(y), extra[2]])
     states = []
     for seed in (cfg.seed, *cfg.soup_seeds):
-        torch.manual_seed(seed)
+        # every member starts from the same weights, the head's included (Wortsman et al.
+        # average models fine-tuned from one initialization); the seed then decides the
+        # member's data order, noise and dropout
+        torch.manual_seed(cfg.seed)
         model = _base.PooledClassifier(base, {"goemotions": len(labels)})
+        torch.manual_seed(seed)
         member = replace(cfg, seed=seed)
         folder = work if seed == cfg.seed else work / f"seed-{seed}"
         folder.mkdir(parents=True, exist_ok=True)
