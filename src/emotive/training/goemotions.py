@@ -80,7 +80,8 @@ class Config(TrainConfig):
                 if not k.startswith(("refit_", "trigger_", "soup_"))}
 
 
-def _load(split: str, root: str | None, labels: list[str], limit: int | None):
+def load_split(split: str, root: str | None, labels: list[str], limit: int | None = None):
+    """Texts and 0/1 targets (rows x labels) of one GoEmotions split, its first ``limit`` rows."""
     rows = list(goemotions.read(split, root))[:limit]
     y = np.zeros((len(rows), len(labels)), dtype=np.float32)
     for i, r in enumerate(rows):
@@ -157,8 +158,8 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
 
         tok = EmojiTokenizer(tok, emoji_table())
     labels = goemotions.labels(data)
-    texts, y = _load("train", data, labels, cfg.limit)
-    dev_texts, dev_y = _load("dev", data, labels, cfg.limit)
+    texts, y = load_split("train", data, labels, cfg.limit)
+    dev_texts, dev_y = load_split("dev", data, labels, cfg.limit)
     extra = _extra(cfg, data, labels)
     if cfg.limit is not None:
         extra = (extra[0][:cfg.limit], extra[1][:cfg.limit], extra[2][:cfg.limit])
@@ -316,11 +317,11 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
     dev_probs = OnnxModel(out).predict(dev[0]).outputs["goemotions"]
     th = _metrics.tune_thresholds(dev[1], dev_probs)
     manifest["heads"]["goemotions"]["thresholds"] = th.tolist()
-    test_texts, test_y = _load("test", data, labels, cfg.limit)
+    test_texts, test_y = load_split("test", data, labels, cfg.limit)
     test_probs = OnnxModel(out).predict(test_texts).outputs["goemotions"]
-    manifest["metrics"] = _test_metrics(test_y, test_probs, th, labels)
+    manifest["metrics"] = test_metrics(test_y, test_probs, th, labels)
     write_manifest(out, manifest)
-    texts = _load("train", data, labels, cfg.limit)[0]
+    texts = load_split("train", data, labels, cfg.limit)[0]
     pick = np.random.default_rng(0).permutation(len(texts))[:cfg.trigger_texts]
     fit_trigger_head(out, [texts[i] for i in pick], alpha=cfg.trigger_alpha)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -328,7 +329,8 @@ def _finish(model, tok, base: Path, labels: list[str], dev, cfg: Config, work: P
     return manifest["metrics"]
 
 
-def _test_metrics(y: np.ndarray, probs: np.ndarray, th: np.ndarray, labels: list[str]) -> dict:
+def test_metrics(y: np.ndarray, probs: np.ndarray, th: np.ndarray, labels: list[str]) -> dict:
+    """Test metrics at the tuned thresholds ``th`` (and at 0.5), as the manifest keeps them."""
     pred = _metrics.predict_multilabel(probs, th)
     per = _metrics.f1_per_label(y, pred)
     return {

@@ -226,35 +226,25 @@ def _note(folder: Path, keys: list[str]) -> None:
 def retune_goemotions(folder: str | os.PathLike[str], data: str | None = None) -> dict[str, Any]:
     """Tune the per-label thresholds on dev with the (new) int8 graph, then measure test
     once, as the recipe does after quantizing; the manifest gets both. Returns the metrics."""
-    import numpy as np
-
     from emotive import _metrics
     from emotive.datasets import goemotions
     from emotive.models import OnnxModel
+    from emotive.training.goemotions import load_split, test_metrics
 
     folder = Path(folder)
     labels = goemotions.labels(data)
     model = OnnxModel(folder)
 
-    def split(name: str) -> tuple[np.ndarray, np.ndarray]:
-        rows = list(goemotions.read(name, data))
-        y = np.zeros((len(rows), len(labels)), bool)
-        for i, r in enumerate(rows):
-            y[i, [labels.index(lab) for lab in r.labels]] = True
-        return model.predict([r.text for r in rows]).outputs["goemotions"], y
+    def split(name: str):
+        texts, y = load_split(name, data, labels)
+        return model.predict(texts).outputs["goemotions"], y
 
     dev_probs, dev_y = split("dev")
     th = _metrics.tune_thresholds(dev_y, dev_probs)
     test_probs, test_y = split("test")
-    pred = _metrics.predict_multilabel(test_probs, th)
-    per = _metrics.f1_per_label(test_y, pred)
     raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     raw["heads"]["goemotions"]["thresholds"] = [float(t) for t in th]
-    raw["metrics"].update({
-        "macro_f1": round(float(per.mean()), 4),
-        "macro_f1_at_0.5": round(float(_metrics.f1_per_label(test_y, test_probs >= 0.5).mean()), 4),
-        "micro_f1": round(_metrics.micro_f1(test_y, pred), 4),
-        "per_label_f1": {lab: round(float(f), 4) for lab, f in zip(labels, per)}})
+    raw["metrics"].update(test_metrics(test_y, test_probs, th, labels))
     write_manifest(folder, raw)
     if (folder / "README.md").exists():
         refresh_metrics_card(folder)
