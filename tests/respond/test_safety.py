@@ -19,6 +19,8 @@ RISKY = [
     ("I've been saving up my pills", "self_harm"),
     ("kms tonight", "self_harm"),
     ("im gonna unalive myself", "self_harm"),
+    ("i wanna die fr", "self_harm"),  # "fr" reads "for real": not the "to die for" idiom
+    ("i want to die for real this time", "self_harm"),
     ("I'm going to kill my neighbour", "harm_to_others"),
     ("I will hurt him when he gets home", "harm_to_others"),
     ("thinking of bringing a gun to school", "harm_to_others"),
@@ -28,6 +30,7 @@ SAFE = [
     "kill the process and restart the server",
     "I'm dying to see the new movie",
     "this pizza is to die for",
+    "abs to die for fr",
     "We were just killing time at the airport",
     "Suicide Squad was a fun film",
     "my boss is killing me with these deadlines",
