@@ -21,6 +21,8 @@ RISKY = [
     ("im gonna unalive myself", "self_harm"),
     ("i wanna die fr", "self_harm"),  # "fr" reads "for real": not the "to die for" idiom
     ("i want to die for real this time", "self_harm"),
+    ("i'd rather die than live like this", "self_harm"),  # not the "rather die than" idiom
+    ("i cut myself with a razor again", "self_harm"),  # a blade is not an accident by itself
     ("I'm going to kill my neighbour", "harm_to_others"),
     ("I will hurt him when he gets home", "harm_to_others"),
     ("thinking of bringing a gun to school", "harm_to_others"),
@@ -31,6 +33,8 @@ SAFE = [
     "I'm dying to see the new movie",
     "this pizza is to die for",
     "abs to die for fr",
+    "I'd rather die than go to that party lol",
+    "I cut myself with the knife while cooking",
     "We were just killing time at the airport",
     "Suicide Squad was a fun film",
     "my boss is killing me with these deadlines",
