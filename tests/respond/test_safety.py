@@ -23,6 +23,11 @@ RISKY = [
     ("i want to die for real this time", "self_harm"),
     ("i'd rather die than live like this", "self_harm"),  # not the "rather die than" idiom
     ("i cut myself with a razor again", "self_harm"),  # a blade is not an accident by itself
+    ("i have the rope ready", "self_harm"),
+    ("got my \U0001FAA2 ready", "self_harm"),  # emoji that name a means read as the word
+    ("the \U0001F52A is on my wrist", "self_harm"),
+    ("goodbye everyone, i won't be here tomorrow", "self_harm"),
+    ("i won't be alive by tomorrow", "self_harm"),
     ("I'm going to kill my neighbour", "harm_to_others"),
     ("I will hurt him when he gets home", "harm_to_others"),
     ("thinking of bringing a gun to school", "harm_to_others"),
@@ -35,6 +40,11 @@ SAFE = [
     "abs to die for fr",
     "I'd rather die than go to that party lol",
     "I cut myself with the knife while cooking",
+    "i have the rope ready for the climbing trip",
+    "bye guys, i wont be here tomorrow, dentist lol",
+    "goodbye everyone, i won't be here tomorrow. see you monday!",
+    "I won't be here much longer, my contract ends in May",
+    "new \U0001F52A set for the kitchen!",
     "We were just killing time at the airport",
     "Suicide Squad was a fun film",
     "my boss is killing me with these deadlines",

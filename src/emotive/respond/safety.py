@@ -42,6 +42,7 @@ RESPOND_MODEL = "emotive.respond-minilm.v1"
 MAX_CHARS = 6_000  # of each turn that the rules read: its start and its end (the classifier reads 256 tokens)
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _WORDS = re.compile(r"[a-z]+")
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -430,12 +431,18 @@ def _clip(text: str) -> str:
 def _default_lexicon():  # type: ignore[no-untyped-def]
     raw = default_rules()
     macros = {k: str(v) for k, v in raw.get("macros", {}).items()}
-    return (*_lexicon(raw), tuple(_compile(p, macros) for p in raw.get("exceptions", ())))
+    return (*_lexicon(raw, emoji=False), tuple(_compile(p, macros) for p in raw.get("exceptions", ())))
 
 
-def _lexicon(raw: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str] | None, dict[str, str]], dict[str, int]]:
-    """The canonical-words replacer and the vocabulary that splits joined letters."""
+def _lexicon(raw: Mapping[str, Any], emoji: bool = True
+             ) -> tuple[tuple[re.Pattern[str] | None, dict[str, str]], dict[str, int]]:
+    """The canonical-words replacer and the vocabulary that splits joined letters. With
+    ``emoji`` (the rules' view), emoji that name a means or death read as that word
+    ("the 🔪 is on my wrist" -> "the knife is on my wrist"); the classifier's view keeps
+    them, as the crisis head was trained."""
     mapping = {str(k).lower(): str(v) for k, v in dict(raw.get("canonical", {})).items()}
+    if emoji:
+        mapping.update({str(k): f" {v} " for k, v in dict(raw.get("emoji", {})).items()})
     keys = sorted(mapping, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w'])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w'-])") if keys else None
     words: set[str] = set()
@@ -469,7 +476,10 @@ def _dictionary() -> dict[str, int]:
 
 def _canonical(text: str, lexicon: tuple[re.Pattern[str] | None, dict[str, str]]) -> str:
     pattern, mapping = lexicon
-    return pattern.sub(lambda m: mapping[m.group(0)], text) if pattern is not None else text
+    if pattern is None:
+        return text
+    out = pattern.sub(lambda m: mapping[m.group(0)], text)
+    return _SPACES.sub(" ", out).strip() if out != text else out
 
 
 def _category(name: str, spec: Mapping[str, Any], extra: list[str], macros: Mapping[str, str]) -> _Category:
