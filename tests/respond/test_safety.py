@@ -31,6 +31,7 @@ RISKY = [
     ("i took 30 pills an hour ago", "self_harm"),
     ("planning to walk into traffic", "self_harm"),
     ("been sh-ing again", "self_harm"),  # "sh": self-harm
+    ("i gave away all my stuff this week, won't need it", "self_harm"),
     ("i bought a gun today, everything will be over soon", "self_harm"),
     ("I'm going to kill my neighbour", "harm_to_others"),
     ("I will hurt him when he gets home", "harm_to_others"),
@@ -53,6 +54,7 @@ SAFE = [
     "bought a gun today for hunting season, can't wait",
     "i almost walked into traffic looking at my phone",
     "been shopping again",
+    "gave away my old clothes, don't need them anymore",
     "i hurt myself by not stretching before the run",
     "We were just killing time at the airport",
     "Suicide Squad was a fun film",
@@ -99,8 +101,12 @@ ABUSED = ["My partner hit me again last night and said he'd kill me if I tell an
           "my bf keeps choking me when he's drunk", "I'm not safe at home", "my stepdad beats me when mom isn't home",
           "he put a knife to my throat", "my husband threatened to kill me",
           "i dont feel safe with my boyfriend anymore", "she slapped me and locked me in the room",
-          "i keep getting hit by my dad"]
-NOT_ABUSED = ["my friend hit me up last night", "my brother beat me at chess again", "my boss beat me to it",
+          "i keep getting hit by my dad",
+          "he said if i leave he'll kill me", "i'm 14 and my teacher keeps touching me",
+          "my mom locks me in my room without food", "i'm scared to go home, dad is drunk again and he hits"]
+NOT_ABUSED = ["my friend hit me up last night", "she said if i win she will kill me lol",
+              "this song keeps touching me deeply", "my sister locked me out of the house lol",
+              "my ex gets drunk and she hits the wall", "my brother beat me at chess again", "my boss beat me to it",
               "my dad kicked me out of the car to walk", "this song hits me hard", "the ball hit me in the face lol",
               "my sister hit me with a pillow", "she beat me in the race", "my coach pushed me to do better",
               "he told me he would kill me if i ate his fries lol", "my boyfriend threw me a surprise party",
