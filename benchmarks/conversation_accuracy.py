@@ -134,7 +134,7 @@ def render(p: dict) -> str:
         f"{s['turns']} turns in {s['conversations']} conversations: {s['turns_per_s']} turns/s for emotions "
         f"in context, VAD, intensity and the 28 fine labels; "
         f"{s['with_causes']['turns_per_s']} turns/s with emotion causes as well "
-        f"({p['model']} {p.get('version', '')}, {p['machine']['cpu_count']} cores). Turns/s "
+        f"({p['model']} {p['version']}, {p['machine']['cpu_count']} cores). Turns/s "
         "depend on the CPU: compare models side by side in one run, not across runs.",
     ])
 
