@@ -321,6 +321,22 @@ def test_a_chats_earlier_turns_are_not_encoded_again(shipped: Safety) -> None:
     assert [shipped.check_turns(said[:k]) for k in (1, 2)] == cold and shipped.check_turns(said) == warm
 
 
+def test_a_messages_risk_does_not_move_with_its_batch_mates(shipped: Safety) -> None:
+    from emotive.respond import safety as module
+
+    texts = [prepare(t) for t in ("i can't see a future for myself", "My manager yelled at me again.",
+                                  "what a lovely day at the beach with the kids, we stayed until sunset",
+                                  "ok", "I just want to sleep and forget about it.")]
+    alone = []
+    for t in texts:
+        module._EMBEDDINGS.clear()
+        alone.append(shipped.classifier.scores([t])[0][0])
+    for k in range(len(texts)):
+        module._EMBEDDINGS.clear()  # or the batch would read the cached vectors
+        together = shipped.classifier.scores(texts[k:] + texts[:k])[0]
+        assert abs(together[0] - alone[k]) < 1e-6  # float32 sums in the head only (it moved by 0.08)
+
+
 @pytest.mark.parametrize("text", ABUSED)
 def test_someone_hurting_or_threatening_the_person_is_flagged(rules: Safety, text: str) -> None:
     flag = rules.check(text)
