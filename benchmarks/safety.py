@@ -27,10 +27,10 @@ Sets (none of them trained on):
   hurt or end one's life as risk (the selection is listed in the JSON).
 
 Latency: one ``check`` per message and one ``check_turns`` of three turns, one call at a
-time, after a warm-up. Large sets are scored in batches (the int8 encoder quantizes
-activations per batch, so a score moves by about 0.01 with its batch).
+time, after a warm-up. The classifier encodes each message alone, as the safety check does
+(the respond encoder is dynamic int8, whose activation scales come from the whole batch).
 
-    EMOTIVE_DATA=../shared/data python benchmarks/safety.py
+    EMOTIVE_DATA=../shared/data python benchmarks/safety.py [--model DIR --name NAME]
 """
 
 from __future__ import annotations
@@ -70,13 +70,13 @@ PACKAGES = ("onnxruntime", "tokenizers", "numpy")
 class Systems:
     """Rules only, classifier only and both, on single messages (batched) and on turns."""
 
-    def __init__(self) -> None:
-        self.both = Safety()
+    def __init__(self, model: str | bool = True) -> None:
+        self.both = Safety(model=model)
         self.rules = Safety(model=False)
         empty = default_rules()
         for cat in empty["categories"].values():
             cat["patterns"] = []
-        self.classifier = Safety(empty)
+        self.classifier = Safety(empty, model=model)
         self.threshold = self.both.classifier.threshold
 
     def flags(self, texts: Sequence[str]) -> dict[str, list[bool]]:
@@ -345,14 +345,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-corpora", action="store_true", help="Our sets only (no ../shared/data).")
     parser.add_argument("--name", default="safety")
     parser.add_argument("--markdown-only", action="store_true", help="Rewrite NAME.md from NAME.json.")
+    parser.add_argument("--model", default=None, help="A model directory with a crisis head (default: the "
+                        "shipped respond model), to measure a candidate head beside it (give --name too).")
     args = parser.parse_args(argv)
     if args.markdown_only:
         results = json.loads((RESULTS_DIR / f"{args.name}.json").read_text(encoding="utf-8"))
         write_results(args.name, results, markdown(results))
         return
-    sys_ = Systems()
+    sys_ = Systems(args.model or True)
     rows = contrast_examples(DATA / "eval")
     results: dict[str, Any] = {"command": command_line(), "date": utc_now(), "threshold": sys_.threshold,
+                               "model": sys_.both.classifier.path if args.model else None,
                                "machine": machine_info(PACKAGES), "sets": {}}
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("contrast_eval", lambda: contrast_eval(sys_)), ("multilingual", lambda: multilingual(sys_)),
