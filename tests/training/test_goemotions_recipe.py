@@ -144,3 +144,28 @@ def test_soup_members_start_from_one_initialization(tmp_path, tiny_base, trainin
     b = torch.load(tmp_path / "w" / "seed-14" / "checkpoint.pt", weights_only=False)["model"]
     assert torch.equal(a["heads.goemotions.weight"], b["heads.goemotions.weight"])
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_asymmetric_loss_is_the_bce_without_focus_and_spares_easy_negatives() -> None:
+    import torch
+
+    from emotive.training.goemotions import asymmetric_loss
+
+    logits = torch.tensor([[2.0, -3.0, 0.5], [-1.0, 4.0, -0.2]])
+    y = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    bce = torch.nn.BCEWithLogitsLoss(reduction="none")(logits, y)
+    plain = asymmetric_loss(logits, y, gamma_neg=0.0, gamma_pos=0.0, clip=0.0)
+    assert torch.allclose(plain, bce, atol=1e-6)
+    asl = asymmetric_loss(logits, y)  # gamma_neg 4, clip 0.05
+    negatives, positives = y == 0, y == 1
+    assert (asl[negatives] < bce[negatives]).all()  # every negative weighs less ...
+    assert asl[0, 1] < 1e-6  # ... and an easy one (p = 0.047 < clip) not at all
+    assert torch.allclose(asl[positives], bce[positives], atol=1e-6)  # positives unchanged (gamma_pos 0)
+
+
+def test_an_unknown_loss_is_refused(tmp_path, tiny_base, training_data) -> None:
+    from emotive._errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown loss 'hinge'"):
+        train(tmp_path / "m", work_dir=tmp_path / "w", data=str(training_data("goemotions")),
+              config=Config(epochs=1, limit=8, base=str(tiny_base), loss="hinge", trigger_texts=4))

@@ -35,13 +35,15 @@ def goemotions_command(
              "(CC BY-NC 4.0: the model is then non-commercial).")] = "",
     soup_seeds: Annotated[str, typer.Option(
         help="More seeds, comma-separated, fine-tuned the same way and averaged into one model.")] = "",
+    loss: Annotated[str, typer.Option(
+        help="Fine-tuning loss: bce, or asl (asymmetric loss, Ridnik et al. 2021).")] = "bce",
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N rows of each split (smoke test).")] = None,
 ) -> None:
     """Fine-tune the GoEmotions 28-label model, tune thresholds on dev, export int8 ONNX."""
     recipe = _recipe("goemotions")
     Config, train = recipe.Config, recipe.train
     cfg = Config(epochs=epochs, batch_size=batch_size, lr=lr, limit=limit, base=base, emoji=emoji,
-                 emoji_only=emoji_only,
+                 emoji_only=emoji_only, loss=loss,
                  extra=tuple(x.strip() for x in extra.split(",") if x.strip()),
                  soup_seeds=tuple(int(x) for x in soup_seeds.split(",") if x.strip()))
     from emotive.cli._render import step_bar

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,13 @@ class Config(TrainConfig):
     typo: float = 0.1  # share of training texts given one or two typos each epoch (``_augment``)
     slang: float = 0.1  # share given chat spellings ("u", "rly", "idk")
     emoji_only: float = 0.0  # share of the texts holding emoji cut to their emoji alone
+    # fine-tuning loss: "bce", or "asl", the asymmetric loss of Ridnik et al. 2021 (focusing
+    # gamma on the negatives and a probability margin that drops the easy ones), which puts
+    # the rare labels' few positives less under the weight of many easy negatives
+    loss: str = "bce"
+    asl_gamma_neg: float = 4.0
+    asl_gamma_pos: float = 0.0
+    asl_clip: float = 0.05
     # more seeds fine-tuned the same way (each in work_dir/seed-N); the weights of all are
     # averaged into one model, a uniform "model soup" (Wortsman et al. 2022): one graph,
     # the same cost at run time
@@ -197,7 +204,10 @@ def _fit(model, tok, texts, y, mask, dev, cfg: Config, work: Path, progress: Any
     """Fine-tune on ``texts``; ``mask`` weighs each (text, label) term of the BCE loss
     (1 for GoEmotions rows, ``extra_weight`` or 0 for the extra corpora's)."""
     lengths = [len(e.ids) for e in tok.encode_batch(texts)]
-    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+    if cfg.loss not in ("bce", "asl"):
+        raise ConfigError(f"unknown loss {cfg.loss!r}: choose bce or asl")
+    loss_fn = (torch.nn.BCEWithLogitsLoss(reduction="none") if cfg.loss == "bce" else
+               partial(asymmetric_loss, gamma_neg=cfg.asl_gamma_neg, gamma_pos=cfg.asl_gamma_pos, clip=cfg.asl_clip))
     yt, mt = torch.from_numpy(y), torch.from_numpy(mask)
 
     @cache
@@ -218,6 +228,22 @@ def _fit(model, tok, texts, y, mask, dev, cfg: Config, work: Path, progress: Any
     _loop.fit(model, steps_per_epoch=(len(texts) + cfg.batch_size - 1) // cfg.batch_size,
               settings=cfg.steps(), work=work, step_loss=step_loss, on_epoch=on_epoch,
               progress=progress)
+
+
+def asymmetric_loss(logits, y, *, gamma_neg: float = 4.0, gamma_pos: float = 0.0, clip: float = 0.05):  # type: ignore[no-untyped-def]
+    """Elementwise asymmetric loss (Ridnik et al. 2021, "Asymmetric Loss For Multi-Label
+    Classification"): ``-(y (1-p)^gamma_pos log p + (1-y) p_m^gamma_neg log(1-p_m))`` with
+    ``p_m = max(p - clip, 0)``. With both gammas and the clip at 0 it is the BCE."""
+    p = torch.sigmoid(logits)
+    log_p = torch.nn.functional.logsigmoid(logits)
+    if clip > 0:
+        p_m = (p - clip).clamp(min=0)
+        log_not = torch.log((1 - p_m).clamp(min=1e-8))
+    else:
+        p_m, log_not = p, torch.nn.functional.logsigmoid(-logits)
+    pos = (1 - p) ** gamma_pos * log_p if gamma_pos else log_p
+    neg = p_m ** gamma_neg * log_not if gamma_neg else log_not
+    return -(y * pos + (1 - y) * neg)
 
 
 def _pooled(model, tok, texts: list[str], batch_size: int = 128) -> Any:
