@@ -18,6 +18,7 @@ the page takes to open in a browser.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -200,6 +201,8 @@ def main() -> None:
     ap.add_argument("--screenshot", type=Path, default=None)
     args = ap.parse_args()
     if args.screenshot:
+        if importlib.util.find_spec("PIL") is None:  # asked for before any work
+            sys.exit("benchmarks/report.py --screenshot needs the bench extra: pip install '.[bench]' (pillow)")
         screenshot(args.screenshot)
     with tempfile.TemporaryDirectory(prefix="emotive-report-bench-") as tmp:
         results, page_path = Path(tmp) / "results.parquet", Path(tmp) / "report.html"

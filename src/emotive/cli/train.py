@@ -36,7 +36,7 @@ def goemotions_command(
     soup_seeds: Annotated[str, typer.Option(
         help="More seeds, comma-separated, fine-tuned the same way and averaged into one model.")] = "",
     loss: Annotated[str, typer.Option(
-        help="Fine-tuning loss: bce, or asl (asymmetric loss, Ridnik et al. 2021).")] = "bce",
+        help="Fine-tuning loss: asl (asymmetric loss, Ridnik et al. 2021) or bce.")] = "asl",
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N rows of each split (smoke test).")] = None,
 ) -> None:
     """Fine-tune the GoEmotions 28-label model, tune thresholds on dev, export int8 ONNX."""

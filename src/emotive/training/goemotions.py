@@ -30,7 +30,7 @@ from emotive.training.quantize import METHOD_NOTE, goemotions_inputs
 from emotive.training.token_states import fit_trigger_head
 
 NAME = "emotive.goemotions-minilm.v1"
-VERSION = "1.3.2"
+VERSION = "1.4.0"
 NOTES = """## Inputs
 Emoji are read as their CLDR short names ("face with rolling eyes"; `emoji.json`, written
 from the `emoji` package at training time), through `tokenizers` Replace normalizers that
@@ -65,7 +65,7 @@ class Config(TrainConfig):
     # fine-tuning loss: "bce", or "asl", the asymmetric loss of Ridnik et al. 2021 (focusing
     # gamma on the negatives and a probability margin that drops the easy ones), which puts
     # the rare labels' few positives less under the weight of many easy negatives
-    loss: str = "bce"
+    loss: str = "asl"
     asl_gamma_neg: float = 4.0
     asl_gamma_pos: float = 0.0
     asl_clip: float = 0.05
