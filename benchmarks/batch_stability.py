@@ -8,7 +8,7 @@ For every shipped int8 graph, side by side in one run:
 - **speed**: texts/s of ``OnnxModel.predict`` (batch 32, length-bucketed, 2 threads) on the
   same dev inputs, old and new interleaved, best of 3 rounds;
 - **accuracy on dev** of the fp32 twin, the old and the new int8 graph: GoEmotions dev
-  macro-F1 (thresholds tuned on dev per graph, and the manifest's), the conversation
+  macro-F1 (thresholds tuned on dev per graph, and the manifest's) and calibration error, the conversation
   model's MELD dev / DailyDialog validation macro-F1 and EmoBank dev r_V, the planner's
   ESConv valid accuracy and macro-F1, the respond encoder's cosine to its fp32 twin.
 
@@ -79,7 +79,8 @@ def _goemotions_metric(model: OnnxModel, x: list[Any], y: Any, _fp32: OnnxModel 
     has = np.array([emoji.emoji_count(t) > 0 for t in x])  # the texts the emoji path reads
     emoji_f1 = _metrics.micro_f1(y[has], _metrics.predict_multilabel(probs[has], tuned)) if has.any() else 0.0
     return {"dev_macro_f1_tuned": _f1(y, probs, tuned), "dev_macro_f1_shipped_thresholds": _f1(y, probs, shipped),
-            f"dev_emoji_texts_micro_f1_tuned (n={int(has.sum())})": round(float(emoji_f1), 4)}
+            f"dev_emoji_texts_micro_f1_tuned (n={int(has.sum())})": round(float(emoji_f1), 4),
+            "dev_ece": round(_metrics.expected_calibration_error(y, probs), 4)}
 
 
 def _f1(y: np.ndarray, probs: np.ndarray, th: np.ndarray) -> float:

@@ -68,7 +68,7 @@ PACKAGES = ("onnxruntime", "tokenizers", "numpy")
 
 # -- the three systems -----------------------------------------------------------------
 class Systems:
-    """Rules only, classifier only and both, on single messages (batched) and on turns."""
+    """Rules only, classifier only and both, on single messages (each encoded alone) and on turns."""
 
     def __init__(self, model: str | bool = True) -> None:
         self.both = Safety(model=model)

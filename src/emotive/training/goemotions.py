@@ -159,6 +159,8 @@ def train(out_dir: str | os.PathLike[str], *, work_dir: str | os.PathLike[str],
           progress: Any = None) -> dict[str, Any]:
     """Train, export and write the model directory ``out_dir``; returns its metrics."""
     cfg = config or Config()
+    if cfg.loss not in ("bce", "asl"):  # before any work
+        raise ConfigError(f"unknown loss {cfg.loss!r}: choose bce or asl")
     work, out, base, tok = _base.setup(cfg, work_dir, out_dir)
     if cfg.emoji:
         from emotive.models import EmojiTokenizer, emoji_table
@@ -201,11 +203,9 @@ def _average(states: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _fit(model, tok, texts, y, mask, dev, cfg: Config, work: Path, progress: Any) -> None:
-    """Fine-tune on ``texts``; ``mask`` weighs each (text, label) term of the BCE loss
-    (1 for GoEmotions rows, ``extra_weight`` or 0 for the extra corpora's)."""
+    """Fine-tune on ``texts``; ``mask`` weighs each (text, label) term of the loss (BCE or
+    asymmetric; 1 for GoEmotions rows, ``extra_weight`` or 0 for the extra corpora's)."""
     lengths = [len(e.ids) for e in tok.encode_batch(texts)]
-    if cfg.loss not in ("bce", "asl"):
-        raise ConfigError(f"unknown loss {cfg.loss!r}: choose bce or asl")
     loss_fn = (torch.nn.BCEWithLogitsLoss(reduction="none") if cfg.loss == "bce" else
                partial(asymmetric_loss, gamma_neg=cfg.asl_gamma_neg, gamma_pos=cfg.asl_gamma_pos, clip=cfg.asl_clip))
     yt, mt = torch.from_numpy(y), torch.from_numpy(mask)
