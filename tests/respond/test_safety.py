@@ -49,6 +49,13 @@ RISKY = [
     ("soon it won't matter anymore, i've made my decision", "self_harm"),
     ("ctb tonight", "self_harm"),  # "catch the bus": suicide-forum slang
     ("i'm going to be dead by tomorrow", "self_harm"),
+    ("i took like 20 pills an hour ago", "self_harm"),  # an overdose taken: the classifier gave 0.84
+    ("i just took a handful of sleeping pills", "self_harm"),
+    ("the kids are asleep. i've lined up all my pills on the counter", "self_harm"),
+    ("sorry for the long rant. anyway i bought rope today and i think this weekend is when", "self_harm"),
+    ("writing letters to my family so they understand why", "self_harm"),
+    ("this is my last post", "self_harm"),
+    ("final message. thank you all for everything", "self_harm"),
     ("I'm going to kill my neighbour", "harm_to_others"),
     ("I will hurt him when he gets home", "harm_to_others"),
     ("thinking of bringing a gun to school", "harm_to_others"),
@@ -99,6 +106,13 @@ SAFE = [
     "i'm going to end this relationship",  # the classifier read it as harm to others (0.97)
     "im gonna be ded after leg day",
     "i'm going to be dead tired tomorrow",
+    "i took two pills for my headache",
+    "i took 12 pills over the week for my infection",
+    "i laid out my pills for the week",
+    "i bought rope for the camping trip this weekend",
+    "writing a letter to my parents to explain why i am dropping out",
+    "this is my last post about politics, promise",
+    "final message before i log off: gg everyone",
 ]
 # Rewrites of a caught phrase that a filter on the plain text misses (issue #11: 6 of 10 passed).
 EVASIONS = [
@@ -136,7 +150,8 @@ ABUSED = ["My partner hit me again last night and said he'd kill me if I tell an
           "i dont feel safe with my boyfriend anymore", "she slapped me and locked me in the room",
           "i keep getting hit by my dad",
           "he said if i leave he'll kill me", "i'm 14 and my teacher keeps touching me",
-          "my mom locks me in my room without food", "i'm scared to go home, dad is drunk again and he hits"]
+          "my mom locks me in my room without food", "i'm scared to go home, dad is drunk again and he hits",
+          "my stepdad touches me at night and told me not to tell", "my coach touched me inappropriately"]
 NOT_ABUSED = ["my friend hit me up last night", "she said if i win she will kill me lol",
               "this song keeps touching me deeply", "my sister locked me out of the house lol",
               "my ex gets drunk and she hits the wall", "my brother beat me at chess again", "my boss beat me to it",
@@ -144,7 +159,8 @@ NOT_ABUSED = ["my friend hit me up last night", "she said if i win she will kill
               "my sister hit me with a pillow", "she beat me in the race", "my coach pushed me to do better",
               "he told me he would kill me if i ate his fries lol", "my boyfriend threw me a surprise party",
               "my teacher hit me with a pop quiz", "my mom will kill me if i forget her birthday haha",
-              "i was hit by a car on my bike"]
+              "i was hit by a car on my bike", "my dad touched me on the shoulder and said well done",
+              "the ending really touched me"]
 
 
 @pytest.fixture(scope="module")
