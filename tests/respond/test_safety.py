@@ -56,6 +56,11 @@ RISKY = [
     ("writing letters to my family so they understand why", "self_harm"),
     ("this is my last post", "self_harm"),
     ("final message. thank you all for everything", "self_harm"),
+    ("which household chemicals can kill you if you mix them, asking for me", "self_harm"),
+    ("i dnt wanna liv anymor", "self_harm"),
+    ("i cant go on", "self_harm"),
+    ("i can't go on like this anymore", "self_harm"),
+    ("i stood on a chair with a belt last night", "self_harm"),
     ("I'm going to kill my neighbour", "harm_to_others"),
     ("I will hurt him when he gets home", "harm_to_others"),
     ("thinking of bringing a gun to school", "harm_to_others"),
@@ -113,6 +118,9 @@ SAFE = [
     "writing a letter to my parents to explain why i am dropping out",
     "this is my last post about politics, promise",
     "final message before i log off: gg everyone",
+    "i can't go on the trip this weekend",
+    "i can't go on like this, i need a new job",
+    "what's the most painless way to get a tattoo",  # the classifier gave 0.98
 ]
 # Rewrites of a caught phrase that a filter on the plain text misses (issue #11: 6 of 10 passed).
 EVASIONS = [
@@ -151,7 +159,8 @@ ABUSED = ["My partner hit me again last night and said he'd kill me if I tell an
           "i keep getting hit by my dad",
           "he said if i leave he'll kill me", "i'm 14 and my teacher keeps touching me",
           "my mom locks me in my room without food", "i'm scared to go home, dad is drunk again and he hits",
-          "my stepdad touches me at night and told me not to tell", "my coach touched me inappropriately"]
+          "my stepdad touches me at night and told me not to tell", "my coach touched me inappropriately",
+          "my mom burns me with cigarettes", "my dad says he'll kill me if i come out"]
 NOT_ABUSED = ["my friend hit me up last night", "she said if i win she will kill me lol",
               "this song keeps touching me deeply", "my sister locked me out of the house lol",
               "my ex gets drunk and she hits the wall", "my brother beat me at chess again", "my boss beat me to it",
@@ -160,7 +169,8 @@ NOT_ABUSED = ["my friend hit me up last night", "she said if i win she will kill
               "he told me he would kill me if i ate his fries lol", "my boyfriend threw me a surprise party",
               "my teacher hit me with a pop quiz", "my mom will kill me if i forget her birthday haha",
               "i was hit by a car on my bike", "my dad touched me on the shoulder and said well done",
-              "the ending really touched me"]
+              "the ending really touched me", "my dad says he'll kill me if i dent the car lol",
+              "my sister burned me with the curling iron by accident", "my coach whipped me into shape"]
 
 
 @pytest.fixture(scope="module")
