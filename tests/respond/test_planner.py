@@ -101,3 +101,20 @@ def test_personality_changes_the_predicted_reply_emotion(tiny_encoder) -> None:
     assert a.probs != b.probs
     assert all(1.0 <= x <= 5.0 for x in a.vad)
     assert a.to_dict()["persona"].lower() == name
+
+
+def test_a_replys_tag_does_not_move_with_the_replies_tagged_beside_it() -> None:
+    from emotive.models import SentenceEncoder
+
+    encoder = SentenceEncoder()  # the shipped respond encoder: a dynamic int8 graph
+    replies = ["How long have you felt this way?", "ok",
+               "I'm so sorry to hear that. Losing a job you cared about after so many years can shake "
+               "anyone's confidence, and it makes sense that you feel lost right now.",
+               "Have you thought about talking to a career counsellor?", "That sounds really hard."]
+    alone = np.concatenate([encoder.encode([r]) for r in replies])
+    assert np.abs(encoder.encode(replies) - alone).max() > 1e-3  # batched, the vectors move
+    assert np.abs(encoder.encode_each(replies) - alone).max() < 1e-6
+    tags = [StrategyPlanner(encoder).tag([r])[0] for r in replies]
+    for k in range(len(replies)):  # every reply at every position among the others
+        mixed = replies[k:] + replies[:k]
+        assert StrategyPlanner(encoder).tag(mixed) == tags[k:] + tags[:k]

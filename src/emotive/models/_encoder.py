@@ -48,3 +48,11 @@ class SentenceEncoder:
         vecs = self.model.predict(list(texts)).outputs["embedding"]
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         return (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def encode_each(self, texts: Sequence[str]) -> np.ndarray:
+        """Like ``encode``, each text in a batch of its own, so that its vector does not move
+        with the other texts: the encoder is a dynamic int8 graph, whose activation scales
+        come from the whole batch (the crisis head and the strategy tagger read these)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.concatenate([self.encode([t]) for t in texts])

@@ -203,7 +203,7 @@ class StrategyPlanner:
             return []
         if self._tagger is None:
             self._tagger = LinearHead.load(self.encoder.manifest.file("strategy_tagger"))
-        vecs = self._embeddings.get("tagger", list(replies), self.encoder.encode)
+        vecs = self._embeddings.get("tagger", list(replies), self.encoder.encode_each)
         return [STRATEGIES[int(t)] for t in self._tagger(vecs).argmax(1)]
 
     def probs(self, steps: Sequence[Sequence[Turn]], histories: Sequence[Sequence[str | None]]) -> np.ndarray:
