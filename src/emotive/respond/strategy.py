@@ -29,9 +29,10 @@ CONTEXT_TURNS = 4
 MAX_TOKENS = 128
 HISTORY_TAGGED = 6  # unknown strategies are tagged for the last 6 supporter turns (all the planner reads)
 # A second strategy joins the plan (``max_strategies=2``) when its guarded score is at least
-# this share of the first's: the set-F1 optimum on ESConv valid supporter blocks (the lowest
-# ratio tried; 15% of blocks use more than one strategy; benchmarks/plan_quality.py)
-SEQUENCE_RATIO = 0.5
+# this share of the first's: the set-F1 optimum on ESConv valid supporter blocks (0.3679 at
+# 0.7, 0.3673 at 0.5, 0.351 for one strategy; 15% of blocks use more than one strategy;
+# benchmarks/plan_quality.py, with the tagger reading each reply alone)
+SEQUENCE_RATIO = 0.7
 SEEKER, SUPPORTER = "usr", "sys"
 Turn = tuple[str, str]  # (SEEKER | SUPPORTER, text)
 
