@@ -299,7 +299,7 @@ class _Classifier:
     def scores(self, texts: Sequence[str]) -> tuple[Any, Any]:
         """Calibrated risk and the category probabilities of each (prepared) text."""
         encoder, head = _loaded(self.path, self.threads)
-        return head.scores(_EMBEDDINGS.get(self.path, list(texts), encoder.encode))
+        return head.scores(_EMBEDDINGS.get(self.path, list(texts), encoder.encode_each))
 
 
 # the crisis encoder's embeddings of recent turns (one encoder per model directory, loaded once)
@@ -312,10 +312,9 @@ def _loaded_once(path: str, threads: int | None):  # type: ignore[no-untyped-def
     from emotive.models import SentenceEncoder, load_manifest
 
     manifest = load_manifest(path)
-    # One text per run: the respond encoder is dynamic int8, whose activation scales come from
-    # the whole batch, so a risk score moved by up to 0.19 with its batch-mates (28 of 1,401
-    # flags flipped on the contrast eval set). Alone, a message's score is its own.
-    return SentenceEncoder(manifest, threads=threads, batch_size=1), CrisisHead.load(manifest.file("crisis"))
+    # scores() encodes one text per run (encode_each): a risk score moved by up to 0.19 with
+    # its batch-mates (28 of 1,401 flags flipped on the contrast eval set)
+    return SentenceEncoder(manifest, threads=threads), CrisisHead.load(manifest.file("crisis"))
 
 
 def _loaded(path: str, threads: int | None):  # type: ignore[no-untyped-def]
