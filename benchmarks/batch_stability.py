@@ -6,7 +6,8 @@ For every shipped int8 graph, side by side in one run:
   2, 8 and 32 random mates, next to a long mate (so it is padded), and alone but padded
   to 128 tokens; over every output of the graph (probabilities, VAD, embeddings);
 - **speed**: texts/s of ``OnnxModel.predict`` (batch 32, length-bucketed, 2 threads) on the
-  same dev inputs, old and new interleaved, best of 3 rounds;
+  same dev inputs, old and new interleaved, best of 5 rounds; and one text per call (the
+  server's and the chat's case: ``ALONE_TEXTS`` texts, best of 3 rounds);
 - **accuracy on dev** of the fp32 twin, the old and the new int8 graph: GoEmotions dev
   macro-F1 (thresholds tuned on dev per graph, and the manifest's) and calibration error, the conversation
   model's MELD dev / DailyDialog validation macro-F1 and EmoBank dev r_V, the planner's
@@ -18,7 +19,9 @@ the last commit with the dynamic one, 7242e53); the fp32 twin is the old graph w
 dequantized (no fp32 export of the shipped models survives). The new graphs are the
 working tree's (``--models``).
 
-    python benchmarks/batch_stability.py [--old-rev HEAD] [--only goemotions] [--limit 2000]
+``--also-rev`` adds a third int8 graph (an earlier static one, say) to the same run.
+
+    python benchmarks/batch_stability.py [--old-rev HEAD] [--also-rev REV] [--only goemotions] [--limit 2000]
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from emotive.training.quantize import is_static  # noqa: E402
 MODELS = REPO_ROOT / "src" / "emotive" / "models"
 BATCH_SIZES = (2, 8, 32)
 PROBES = 48  # texts whose alone-vs-batch difference is measured
+ALONE_TEXTS = 300  # texts timed one per call
 
 
 @dataclasses.dataclass
@@ -220,8 +224,22 @@ def speed(models: dict[str, OnnxModel], texts: list[Any], rounds: int = 5) -> di
     return {k: round(v, 1) for k, v in best.items()}
 
 
+def speed_alone(models: dict[str, OnnxModel], texts: list[Any], rounds: int = 3) -> dict[str, float]:
+    """texts/s per model with one text per call, interleaved round by round; best round of each."""
+    best = {name: 0.0 for name in models}
+    for m in models.values():
+        m.predict(texts[:8])
+    for _ in range(rounds):
+        for name, m in models.items():
+            start = time.perf_counter()
+            for t in texts:
+                m.predict([t])
+            best[name] = max(best[name], len(texts) / (time.perf_counter() - start))
+    return {k: round(v, 1) for k, v in best.items()}
+
+
 def measure(g: Graph, rev: str, work: Path, limit: int | None, speed_n: int,
-            fp32_graph: Path | None = None) -> dict[str, Any]:
+            fp32_graph: Path | None = None, also_rev: str | None = None) -> dict[str, Any]:
     """``fp32_graph``: the new graph's own fp32 export (default: the old graph dequantized)."""
     folder = MODELS / g.folder
     old = old_graph(rev, folder, g.key, work / f"{g.folder}-{g.key}.old.onnx")
@@ -230,21 +248,30 @@ def measure(g: Graph, rev: str, work: Path, limit: int | None, speed_n: int,
         dequantize(old, fp32)
     new = folder / load_manifest(folder).files[g.key]
     kind = f"static, {rev}" if is_static(old) else "dynamic"  # --old-rev may hold an earlier static graph
-    models = {"fp32 twin": model_for(folder, g.key, fp32), f"old int8 ({kind})": model_for(folder, g.key, old),
-              "new int8 (static)": model_for(folder, g.key, new)}
+    models = {"fp32 twin": model_for(folder, g.key, fp32), f"old int8 ({kind})": model_for(folder, g.key, old)}
+    sizes = {f"old int8 ({kind})": old.stat().st_size, "new int8 (static)": new.stat().st_size,
+             "fp32 twin": fp32.stat().st_size}
+    if also_rev is not None:
+        also = old_graph(also_rev, folder, g.key, work / f"{g.folder}-{g.key}.also.onnx")
+        also_name = f"int8 ({'static' if is_static(also) else 'dynamic'}, {also_rev})"
+        models[also_name] = model_for(folder, g.key, also)
+        sizes[also_name] = also.stat().st_size
+    models["new int8 (static)"] = model_for(folder, g.key, new)
     log(f"{g.name}: dev inputs")
     x, y = g.inputs(limit)
     log(f"{g.name}: stability")
     stab = {name: stability(m, x) for name, m in models.items()}
     log(f"{g.name}: speed")
-    sp = speed({k: v for k, v in models.items() if k != "fp32 twin"}, x[:speed_n])
+    int8 = {k: v for k, v in models.items() if k != "fp32 twin"}
+    sp = speed(int8, x[:speed_n])
+    log(f"{g.name}: speed, one text per call")
+    alone = speed_alone(int8, x[:ALONE_TEXTS])
     old_name = next(k for k in models if k.startswith("old int8"))
     log(f"{g.name}: dev accuracy")
     acc = {name: g.metric(m, x, y, models["fp32 twin"]) for name, m in models.items()}
-    sizes = {old_name: old.stat().st_size, "new int8 (static)": new.stat().st_size,
-             "fp32 twin": fp32.stat().st_size}
-    return {"stability_max_abs_diff": stab, "texts_per_s": sp,
+    return {"stability_max_abs_diff": stab, "texts_per_s": sp, "texts_per_s_one_per_call": alone,
             "speed_ratio_new_over_old": round(sp["new int8 (static)"] / sp[old_name], 3),
+            "speed_ratio_new_over_old_one_per_call": round(alone["new int8 (static)"] / alone[old_name], 3),
             "dev": acc, "size_mb": {k: round(v / 1e6, 1) for k, v in sizes.items()}, "dev_inputs": len(x)}
 
 
@@ -252,18 +279,23 @@ def render(results: dict[str, Any]) -> str:
     parts = [f"# Batch stability of the int8 graphs\n\n`{command_line()}`\n"]
     for name, r in results.items():
         rows = [[variant, r["stability_max_abs_diff"][variant]["max"], r["texts_per_s"].get(variant, "-"),
+                 r.get("texts_per_s_one_per_call", {}).get(variant, "-"),
                  r["size_mb"][variant], ", ".join(f"{k} {v}" for k, v in r["dev"][variant].items())]
                 for variant in r["dev"]]
         per = r["stability_max_abs_diff"]["new int8 (static)"]
         parts.append(f"## {name}\n\nmax |alone - in batch| per setting (new): {per}\n\n"
-                     f"speed new/old: {r['speed_ratio_new_over_old']}x ({r['dev_inputs']} dev inputs)\n\n"
-                     + markdown_table(["graph", "max abs diff", "texts/s", "MB", "dev"], rows) + "\n")
+                     f"speed new/old: {r['speed_ratio_new_over_old']}x in batches of 32, "
+                     f"{r.get('speed_ratio_new_over_old_one_per_call', '-')}x one text per call "
+                     f"({r['dev_inputs']} dev inputs)\n\n"
+                     + markdown_table(["graph", "max abs diff", "texts/s", "texts/s one per call", "MB", "dev"],
+                                      rows) + "\n")
     return "\n".join(parts)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--old-rev", default="HEAD", help="git revision holding the dynamic (old) graphs")
+    ap.add_argument("--also-rev", default=None, help="a git revision whose graphs join the comparison")
     ap.add_argument("--only", action="append", help="graph names to measure (default: all)")
     ap.add_argument("--limit", type=int, default=None, help="first N dev inputs (default: all)")
     ap.add_argument("--speed-texts", type=int, default=1500)
@@ -275,7 +307,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for g in GRAPHS:
             if not args.only or g.name in args.only:
-                results[g.name] = measure(g, args.old_rev, Path(tmp), args.limit, args.speed_texts, args.fp32)
+                results[g.name] = measure(g, args.old_rev, Path(tmp), args.limit, args.speed_texts, args.fp32,
+                                          args.also_rev)
     payload = {"date": utc_now(), "command": command_line(), "machine": machine_info(["onnxruntime"]),
                "results": results}
     md = render(results)

@@ -26,6 +26,18 @@ on every CPU:
   cost accuracy (conversation dev EmoBank r_V 0.0069 below fp32: batch_stability.py on the
   graph of commit 8e58367), so they keep 8 bits.
 
+Three rewrites of the quantizer's graph keep the rounding to what the integer MatMuls
+multiply, and the speed of the dynamic graphs (``benchmarks/batch_stability.py``):
+
+- **the residual stream is not rounded.** The quantizer rounds an activation once and hands
+  the rounded copy to every reader, so the residual Adds after each LayerNorm read uint8
+  values too; here every reader but the quantized MatMul reads the fp32 tensor.
+- **embedding rows are dequantized after the lookup** (``Gather -> DequantizeLinear``);
+  the quantizer's ``DequantizeLinear -> Gather`` made onnxruntime dequantize the whole
+  30522 x 384 table on every call (about 5 ms, which cost one-text calls a quarter of their speed).
+- **biases are fused** into ``com.microsoft.MatMulIntegerToFloat`` (the op onnxruntime
+  turns a QDQ MatMul into anyway), instead of an Add after each of the 31 MatMuls.
+
 ``dequantize`` rebuilds an fp32 graph from an int8 one (weights dequantized, activation
 rounding removed), for models whose fp32 export is gone: it is the "fp32 twin" that a static
 graph is calibrated from and compared against. Needs ``onnx`` and ``onnxruntime`` (the
@@ -132,9 +144,30 @@ def _rewrite_qdq(graph: Any, inits: dict[str, np.ndarray]) -> tuple[list[Any], d
             fp32[n.output[0]] = ((q - zero) * scale).astype(np.float32)
         elif n.input[0] in producer and producer[n.input[0]].op_type == "QuantizeLinear":
             alias[n.output[0]] = producer[n.input[0]].input[0]
+        elif n.input[0] in producer and producer[n.input[0]].op_type == "Gather" and \
+                producer[n.input[0]].input[0] in inits:  # rows of an int8 table: _gather_then_dequantize
+            gather = producer[n.input[0]]
+            table = gather.input[0]
+            zero = inits[n.input[2]].astype(np.float32) if len(n.input) > 2 and n.input[2] else 0.0
+            fp32[table + "_fp32"] = ((inits[table].astype(np.float32) - zero)
+                                     * inits[n.input[1]].astype(np.float32)).astype(np.float32)
+            gather.input[0], gather.output[0] = table + "_fp32", n.output[0]
     nodes = []
     for n in graph.node:
         if n.op_type in ("QuantizeLinear", "DequantizeLinear"):
+            continue
+        if n.op_type == "MatMulIntegerToFloat" and n.input[1] in inits:  # with its bias: _fuse_bias
+            q = inits[n.input[1]].astype(np.float32)
+            zero = inits[n.input[5]].astype(np.float32) if len(n.input) > 5 and n.input[5] else 0.0
+            w = n.input[1] + "_fp32"
+            fp32[w] = ((q - zero) * inits[n.input[3]].astype(np.float32)).astype(np.float32)
+            x = producer[n.input[0]].input[0]  # the QuantizeLinear's fp32 input
+            if len(n.input) > 6 and n.input[6]:
+                nodes.append(helper.make_node("MatMul", [x, w], [n.output[0] + "_no_bias"], name=n.name))
+                nodes.append(helper.make_node("Add", [n.output[0] + "_no_bias", n.input[6]], [n.output[0]],
+                                              name=n.name + "_bias"))
+            else:
+                nodes.append(helper.make_node("MatMul", [x, w], [n.output[0]], name=n.name))
             continue
         for i, name in enumerate(n.input):
             n.input[i] = alias.get(name, name)
@@ -157,8 +190,8 @@ def dequantize(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None
     model = onnx.load(str(src))
     graph = model.graph
     inits = _initializers(graph)
-    if any(n.op_type == "DequantizeLinear" and n.input[0] in inits for n in graph.node) and \
-            not any(n.op_type == "MatMulInteger" for n in graph.node):
+    if any(n.op_type == "QuantizeLinear" or (n.op_type == "DequantizeLinear" and n.input[0] in inits)
+           for n in graph.node) and not any(n.op_type == "MatMulInteger" for n in graph.node):
         nodes, fp32 = _rewrite_qdq(graph, inits)
     else:
         nodes, fp32 = _rewrite(graph, inits)
@@ -210,9 +243,132 @@ def _weight_nodes(model_path: Path) -> tuple[list[str], list[str]]:
     return names, tables
 
 
+def _gather_then_dequantize(graph: Any, consts: set[str]) -> None:
+    """Look up rows of an int8 embedding table, then dequantize them (per-tensor scale).
+
+    The QDQ quantizer writes ``table_q -> DequantizeLinear -> Gather``, and onnxruntime
+    dequantizes the whole table (30522 x 384 for the word embeddings) on every call, about
+    5 ms a batch whatever its size; ``Gather -> DequantizeLinear`` computes the same rows.
+    """
+    from onnx import helper
+
+    readers: dict[str, list[Any]] = {}
+    for n in graph.node:
+        for name in n.input:
+            readers.setdefault(name, []).append(n)
+    nodes = []
+    for n in graph.node:
+        users = readers.get(n.output[0], []) if n.op_type == "DequantizeLinear" else []
+        if n.op_type == "DequantizeLinear" and n.input[0] in consts and len(users) == 1 and \
+                users[0].op_type == "Gather" and users[0].input[0] == n.output[0] and \
+                all(_is_scalar(graph, i) for i in n.input[1:] if i):
+            continue  # dropped here, re-created after its Gather below
+        if n.op_type == "Gather" and n.input[0] in readers and any(
+                d.op_type == "DequantizeLinear" and d.output[0] == n.input[0] and d.input[0] in consts
+                and all(_is_scalar(graph, i) for i in d.input[1:] if i) for d in graph.node):
+            dq = next(d for d in graph.node if d.output[0] == n.input[0])
+            rows = n.output[0] + "_quantized_rows"
+            nodes.append(helper.make_node("Gather", [dq.input[0], n.input[1]], [rows], name=n.name,
+                                          axis=next((a.i for a in n.attribute if a.name == "axis"), 0)))
+            nodes.append(helper.make_node("DequantizeLinear", [rows, *dq.input[1:]], [n.output[0]],
+                                          name=dq.name))
+            continue
+        nodes.append(n)
+    del graph.node[:]
+    graph.node.extend(nodes)
+
+
+def _fuse_bias(model: Any, consts: set[str]) -> int:
+    """``QuantizeLinear -> DequantizeLinear -> MatMul -> Add(bias)`` as one
+    ``com.microsoft.MatMulIntegerToFloat`` with its bias, the op onnxruntime fuses the QDQ
+    MatMul into anyway, less the separate Add it leaves (31 in a MiniLM graph). The same
+    integer products and the same float result. Returns the number of MatMuls fused."""
+    from onnx import helper
+
+    graph = model.graph
+    producer = {o: n for n in graph.node for o in n.output}
+    readers: dict[str, list[Any]] = {}
+    for n in graph.node:
+        for name in n.input:
+            readers.setdefault(name, []).append(n)
+    shapes = {i.name: list(i.dims) for i in graph.initializer}
+    fused: dict[int, Any] = {}  # id(MatMul) -> the fused node
+    dropped: set[int] = set()
+    for n in graph.node:
+        if n.op_type != "MatMul":
+            continue
+        a_dq, w_dq = (producer.get(i) for i in n.input)
+        users = readers.get(n.output[0], [])
+        if a_dq is None or w_dq is None or a_dq.op_type != "DequantizeLinear" or w_dq.op_type != "DequantizeLinear" \
+                or w_dq.input[0] not in consts or len(users) != 1 or users[0].op_type != "Add":
+            continue
+        q = producer.get(a_dq.input[0])
+        add = users[0]
+        bias = next((i for i in add.input if i != n.output[0]), None)
+        if q is None or q.op_type != "QuantizeLinear" or bias not in consts or len(shapes[bias]) != 1 \
+                or len(a_dq.input) < 3 or len(w_dq.input) < 3:
+            continue
+        fused[id(n)] = helper.make_node(
+            "MatMulIntegerToFloat",
+            [a_dq.input[0], w_dq.input[0], a_dq.input[1], w_dq.input[1], a_dq.input[2], w_dq.input[2], bias],
+            [add.output[0]], name=n.name, domain="com.microsoft")
+        dropped.add(id(add))
+    if not fused:
+        return 0
+    nodes = [fused.get(id(n), n) for n in graph.node if id(n) not in dropped]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    if not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return len(fused)
+
+
+def _is_scalar(graph: Any, name: str) -> bool:
+    init = next((i for i in graph.initializer if i.name == name), None)
+    return init is not None and (len(init.dims) == 0 or (len(init.dims) == 1 and init.dims[0] == 1))
+
+
+def _unround_other_readers(path: Path, quantized: Sequence[str]) -> int:
+    """Let every node other than the ``quantized`` ones read an activation unrounded.
+
+    The QDQ quantizer rounds an activation once, and every reader of the tensor gets the
+    rounded copy: a LayerNorm output feeds the next MatMul (meant to be quantized) and also
+    the residual Add, so the residual stream itself was rounded to uint8 at every layer, and
+    the QuantizeLinear/DequantizeLinear pairs could not be fused away (they ran as ops of
+    their own). Here those other readers are pointed back at the fp32 tensor. Returns the
+    number of inputs rewired.
+    """
+    import onnx
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    consts = {i.name for i in graph.initializer}
+    producer = {o: n for n in graph.node for o in n.output}
+    keep = set(quantized)
+    fp32_of = {}  # an activation DequantizeLinear's output -> the tensor its QuantizeLinear read
+    for n in graph.node:
+        q = producer.get(n.input[0])
+        if n.op_type == "DequantizeLinear" and n.input[0] not in consts and q is not None \
+                and q.op_type == "QuantizeLinear":
+            fp32_of[n.output[0]] = q.input[0]
+    rewired = 0
+    for n in graph.node:
+        if n.name in keep:
+            continue
+        for i, name in enumerate(n.input):
+            if name in fp32_of:
+                n.input[i] = fp32_of[name]
+                rewired += 1
+    _gather_then_dequantize(graph, consts)
+    _fuse_bias(model, consts)
+    _prune(graph)
+    onnx.save(model, str(path))
+    return rewired
+
+
 def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str],
                          calibration: Sequence[Any], tokenizer: Any, *, weights: str = "int7",
-                         round_matmul_results: bool = False) -> None:
+                         round_matmul_results: bool = False, round_residuals: bool = False) -> None:
     """Static QDQ int8: per-channel 7-bit int8 weights, uint8 activations with fixed scales
     measured (min/max) on ``calibration`` texts, so every text's scores are independent of its
     batch.
@@ -246,3 +402,5 @@ def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str
                            # the tables are looked up, never multiplied: they keep all 8 bits
                            "TensorQuantOverrides": {t: [{"reduce_range": False}] for t in tables}},
         )
+        if not round_residuals:
+            _unround_other_readers(Path(dst), nodes)

@@ -30,10 +30,11 @@ from emotive.models import load_manifest, load_tokenizer, write_manifest
 from emotive.training._quantize import CALIBRATION_TEXTS, dequantize, quantize_static_int8
 
 SEED = 13
-METHOD = ("static QDQ int8 (u8 x s7): per-channel 7-bit int8 weights (8-bit embedding tables), uint8 "
-          "activations with min/max "
-          "scales calibrated once on {n} training inputs (seed {seed}); the inputs of weight "
-          "MatMuls and the embedding tables quantized, MatMul results and attention products fp32")
+METHOD = ("static QDQ int8 (u8 x s7): per-channel 7-bit int8 weights (8-bit embedding tables, rows "
+          "dequantized after the lookup), uint8 activations with min/max "
+          "scales calibrated once on {n} training inputs (seed {seed}); only the inputs of weight "
+          "MatMuls rounded (biases fused into them), MatMul results, the residual stream and "
+          "attention products fp32")
 METHOD_NOTE = METHOD.format(n=CALIBRATION_TEXTS, seed=SEED)  # what a manifest says of a static graph
 
 
