@@ -6,7 +6,8 @@ thresholds tuned on dev), the mean |p - p_fp32| over every dev text x label, fil
 texts/s on this CPU (the first 1,500 dev texts, best of 3, side by side in one run):
 dynamic variants (how per-channel weights were chosen) and static ones (the shipped method,
 ``_quantize.quantize_static_int8`` with 7-bit weights, beside the earlier ones: int8 weights
-with every MatMul result rounded to uint8, and uint8 weights). Test is never read here.
+with every MatMul result rounded to uint8, uint8 weights, and 7-bit weights with the residual
+stream rounded as well, the method before 1.4.1). Test is never read here.
 
 It also runs onnxruntime's integer MatMul on this CPU with 64 products of the largest
 values, uint8 x int8, uint8 x 7-bit int8 and uint8 x uint8, against the exact sum: the first
@@ -43,10 +44,14 @@ def variants():  # type: ignore[no-untyped-def]
             "int8 per-channel": {"weight_type": QuantType.QInt8, "per_channel": True},
             "uint8 per-tensor": {"weight_type": QuantType.QUInt8},
             "static, int8 weights, MatMul results rounded (1.3.0)": {"static": True, "weights": "int8",
-                                                                      "round_matmul_results": True},
-            "static, uint8 weights, MatMul results fp32 (1.3.1)": {"static": True, "weights": "uint8"},
+                                                                      "round_matmul_results": True,
+                                                                      "round_residuals": True},
+            "static, uint8 weights, MatMul results fp32 (1.3.1)": {"static": True, "weights": "uint8",
+                                                                   "round_residuals": True},
             "static, int8 weights, MatMul results fp32": {"static": True, "weights": "int8"},
-            "static, 7-bit int8 weights, MatMul results fp32 (shipped)": {"static": True, "weights": "int7"}}
+            "static, 7-bit int8 weights, residual stream rounded (1.3.2, 1.4.0)": {"static": True, "weights": "int7",
+                                                                                 "round_residuals": True},
+            "static, 7-bit int8 weights, residual stream fp32 (shipped)": {"static": True, "weights": "int7"}}
 
 
 def kernel_check() -> dict[str, int]:
