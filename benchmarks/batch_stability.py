@@ -211,29 +211,18 @@ def stability(model: OnnxModel, pool: list[Any], seed: int = 0) -> dict[str, flo
     return {k: round(v, 6) for k, v in res.items()}
 
 
-def speed(models: dict[str, OnnxModel], texts: list[Any], rounds: int = 5) -> dict[str, float]:
-    """texts/s per model, interleaved round by round; best round of each."""
+def speed(models: dict[str, OnnxModel], texts: list[Any], rounds: int = 5,
+          one_per_call: bool = False) -> dict[str, float]:
+    """texts/s per model (all ``texts`` in one ``predict``, or one text per call), interleaved
+    round by round; best round of each."""
     best = {name: 0.0 for name in models}
     for m in models.values():
         m.predict(texts)  # warm up: session load, the allocations of every batch shape
     for _ in range(rounds):
         for name, m in models.items():
             start = time.perf_counter()
-            m.predict(texts)
-            best[name] = max(best[name], len(texts) / (time.perf_counter() - start))
-    return {k: round(v, 1) for k, v in best.items()}
-
-
-def speed_alone(models: dict[str, OnnxModel], texts: list[Any], rounds: int = 3) -> dict[str, float]:
-    """texts/s per model with one text per call, interleaved round by round; best round of each."""
-    best = {name: 0.0 for name in models}
-    for m in models.values():
-        m.predict(texts[:8])
-    for _ in range(rounds):
-        for name, m in models.items():
-            start = time.perf_counter()
-            for t in texts:
-                m.predict([t])
+            for part in ([[t] for t in texts] if one_per_call else [texts]):
+                m.predict(part)
             best[name] = max(best[name], len(texts) / (time.perf_counter() - start))
     return {k: round(v, 1) for k, v in best.items()}
 
@@ -265,7 +254,7 @@ def measure(g: Graph, rev: str, work: Path, limit: int | None, speed_n: int,
     int8 = {k: v for k, v in models.items() if k != "fp32 twin"}
     sp = speed(int8, x[:speed_n])
     log(f"{g.name}: speed, one text per call")
-    alone = speed_alone(int8, x[:ALONE_TEXTS])
+    alone = speed(int8, x[:ALONE_TEXTS], rounds=3, one_per_call=True)
     old_name = next(k for k in models if k.startswith("old int8"))
     log(f"{g.name}: dev accuracy")
     acc = {name: g.metric(m, x, y, models["fp32 twin"]) for name, m in models.items()}

@@ -42,10 +42,6 @@ def models_at(rev: str, into: Path) -> dict[str, Path]:
     return {f: into / MODELS / f for f in FOLDERS}
 
 
-def version(folder: Path) -> str:
-    return load_manifest(folder).version
-
-
 def timed(analyzer: Analyzer, convs: list[Any], causes: bool) -> float:
     start = time.perf_counter()
     analyzer.analyze_conversations(convs, causes=causes)
@@ -67,7 +63,7 @@ def main() -> None:
             dirs[rev] = models_at(rev, Path(tmp) / str(i))
         analyzers = {name: Analyzer(d[FOLDERS[0]], threads=2, conversation_model=d[FOLDERS[1]])
                      for name, d in dirs.items()}
-        versions = {name: {f: version(p) for f, p in d.items()} for name, d in dirs.items()}
+        versions = {name: {f: load_manifest(p).version for f, p in d.items()} for name, d in dirs.items()}
         best: dict[str, dict[str, float]] = {name: {"without_causes": 0.0, "with_causes": 0.0} for name in dirs}
         for a in analyzers.values():
             a.analyze_conversations(convs[:5], causes=True)  # warm-up: sessions, heads, trigger head

@@ -34,9 +34,9 @@ multiply, and the speed of the dynamic graphs (``benchmarks/batch_stability.py``
   values too; here every reader but the quantized MatMul reads the fp32 tensor.
 - **embedding rows are dequantized after the lookup** (``Gather -> DequantizeLinear``);
   the quantizer's ``DequantizeLinear -> Gather`` made onnxruntime dequantize the whole
-  30522 x 384 table on every call (about 5 ms, which cost one-text calls a quarter of their speed).
+  30522 x 384 table on every call, whatever the batch.
 - **biases are fused** into ``com.microsoft.MatMulIntegerToFloat`` (the op onnxruntime
-  turns a QDQ MatMul into anyway), instead of an Add after each of the 31 MatMuls.
+  turns a QDQ MatMul into anyway), instead of an Add after each of them.
 
 ``dequantize`` rebuilds an fp32 graph from an int8 one (weights dequantized, activation
 rounding removed), for models whose fp32 export is gone: it is the "fp32 twin" that a static
@@ -66,6 +66,20 @@ def _initializers(graph: Any) -> dict[str, np.ndarray]:
     return {i.name: numpy_helper.to_array(i) for i in graph.initializer}
 
 
+def _producers(graph: Any) -> dict[str, Any]:
+    """Each tensor name -> the node that writes it."""
+    return {o: n for n in graph.node for o in n.output}
+
+
+def _readers(graph: Any) -> dict[str, list[Any]]:
+    """Each tensor name -> the nodes that read it."""
+    readers: dict[str, list[Any]] = {}
+    for n in graph.node:
+        for name in n.input:
+            readers.setdefault(name, []).append(n)
+    return readers
+
+
 def _dequantized(inits: dict[str, np.ndarray], qname: str) -> np.ndarray:
     """``(q - zero_point) * scale`` for an initializer ``X_quantized`` (per-tensor or per column)."""
     base = qname[: -len("_quantized")]
@@ -79,11 +93,7 @@ def _rewrite(graph: Any, inits: dict[str, np.ndarray]) -> tuple[list[Any], dict[
     """Nodes of ``graph`` with every MatMulInteger / quantized Gather turned back into fp32."""
     from onnx import helper
 
-    producer = {o: n for n in graph.node for o in n.output}
-    consumers: dict[str, list[Any]] = {}
-    for n in graph.node:
-        for i in n.input:
-            consumers.setdefault(i, []).append(n)
+    producer, consumers = _producers(graph), _readers(graph)
     fp32: dict[str, np.ndarray] = {}
     new_nodes, dropped = [], set()
     for n in graph.node:
@@ -126,7 +136,7 @@ def _rewrite_qdq(graph: Any, inits: dict[str, np.ndarray]) -> tuple[list[Any], d
     fp32 initializer and every activation ``QuantizeLinear -> DequantizeLinear`` pair removed."""
     from onnx import helper
 
-    producer = {o: n for n in graph.node for o in n.output}
+    producer = _producers(graph)
     fp32: dict[str, np.ndarray] = {}
     alias: dict[str, str] = {}  # a DequantizeLinear's output -> the fp32 tensor it stands for
     for n in graph.node:
@@ -243,57 +253,70 @@ def _weight_nodes(model_path: Path) -> tuple[list[str], list[str]]:
     return names, tables
 
 
+def _unround_other_readers(graph: Any, consts: set[str], quantized: Sequence[str]) -> None:
+    """Let every node but the ``quantized`` ones read an activation unrounded.
+
+    The QDQ quantizer rounds an activation once and every reader of the tensor gets the
+    rounded copy: a LayerNorm output feeds the next MatMul (meant to be quantized) and also
+    the residual Add, so the residual stream itself was rounded to uint8 at every layer.
+    Those other readers are pointed back at the fp32 tensor.
+    """
+    producer = _producers(graph)
+    fp32_of = {}  # an activation DequantizeLinear's output -> the tensor its QuantizeLinear read
+    for n in graph.node:
+        q = producer.get(n.input[0])
+        if n.op_type == "DequantizeLinear" and n.input[0] not in consts and q is not None \
+                and q.op_type == "QuantizeLinear":
+            fp32_of[n.output[0]] = q.input[0]
+    keep = set(quantized)
+    for n in graph.node:
+        if n.name not in keep:
+            for i, name in enumerate(n.input):
+                n.input[i] = fp32_of.get(name, name)
+
+
 def _gather_then_dequantize(graph: Any, consts: set[str]) -> None:
     """Look up rows of an int8 embedding table, then dequantize them (per-tensor scale).
 
     The QDQ quantizer writes ``table_q -> DequantizeLinear -> Gather``, and onnxruntime
-    dequantizes the whole table (30522 x 384 for the word embeddings) on every call, about
-    5 ms a batch whatever its size; ``Gather -> DequantizeLinear`` computes the same rows.
+    dequantizes the whole table (30522 x 384 for the word embeddings) on every call, whatever
+    the batch; ``Gather -> DequantizeLinear`` computes the same rows.
     """
     from onnx import helper
 
-    readers: dict[str, list[Any]] = {}
+    producer, readers = _producers(graph), _readers(graph)
+    scalars = {i.name for i in graph.initializer if int(np.prod(i.dims)) == 1}
+    nodes, moved = [], set()
     for n in graph.node:
-        for name in n.input:
-            readers.setdefault(name, []).append(n)
-    nodes = []
-    for n in graph.node:
-        users = readers.get(n.output[0], []) if n.op_type == "DequantizeLinear" else []
-        if n.op_type == "DequantizeLinear" and n.input[0] in consts and len(users) == 1 and \
-                users[0].op_type == "Gather" and users[0].input[0] == n.output[0] and \
-                all(_is_scalar(graph, i) for i in n.input[1:] if i):
-            continue  # dropped here, re-created after its Gather below
-        if n.op_type == "Gather" and n.input[0] in readers and any(
-                d.op_type == "DequantizeLinear" and d.output[0] == n.input[0] and d.input[0] in consts
-                and all(_is_scalar(graph, i) for i in d.input[1:] if i) for d in graph.node):
-            dq = next(d for d in graph.node if d.output[0] == n.input[0])
-            rows = n.output[0] + "_quantized_rows"
-            nodes.append(helper.make_node("Gather", [dq.input[0], n.input[1]], [rows], name=n.name,
-                                          axis=next((a.i for a in n.attribute if a.name == "axis"), 0)))
-            nodes.append(helper.make_node("DequantizeLinear", [rows, *dq.input[1:]], [n.output[0]],
-                                          name=dq.name))
+        dq = producer.get(n.input[0]) if n.op_type == "Gather" else None
+        if dq is None or dq.op_type != "DequantizeLinear" or dq.input[0] not in consts or \
+                not all(i in scalars for i in dq.input[1:] if i):
+            nodes.append(n)
             continue
-        nodes.append(n)
+        rows = n.output[0] + "_quantized_rows"
+        alone = len(readers[dq.output[0]]) == 1  # else the whole-table DequantizeLinear stays for the others
+        nodes.append(helper.make_node("Gather", [dq.input[0], n.input[1]], [rows], name=n.name,
+                                      axis=next((a.i for a in n.attribute if a.name == "axis"), 0)))
+        nodes.append(helper.make_node("DequantizeLinear", [rows, *dq.input[1:]], [n.output[0]],
+                                      name=dq.name if alone else dq.name + "_rows"))
+        if alone:
+            moved.add(id(dq))
     del graph.node[:]
-    graph.node.extend(nodes)
+    graph.node.extend(n for n in nodes if id(n) not in moved)
 
 
-def _fuse_bias(model: Any, consts: set[str]) -> int:
+def _fuse_bias(model: Any, consts: set[str]) -> None:
     """``QuantizeLinear -> DequantizeLinear -> MatMul -> Add(bias)`` as one
-    ``com.microsoft.MatMulIntegerToFloat`` with its bias, the op onnxruntime fuses the QDQ
-    MatMul into anyway, less the separate Add it leaves (31 in a MiniLM graph). The same
-    integer products and the same float result. Returns the number of MatMuls fused."""
+    ``com.microsoft.MatMulIntegerToFloat`` with its bias: the op onnxruntime fuses the QDQ
+    MatMul into anyway, less the separate Add it leaves after each. The same integer products
+    and the same float result."""
     from onnx import helper
 
     graph = model.graph
-    producer = {o: n for n in graph.node for o in n.output}
-    readers: dict[str, list[Any]] = {}
-    for n in graph.node:
-        for name in n.input:
-            readers.setdefault(name, []).append(n)
-    shapes = {i.name: list(i.dims) for i in graph.initializer}
+    producer, readers = _producers(graph), _readers(graph)
+    vectors = {i.name for i in graph.initializer if len(i.dims) == 1}
     fused: dict[int, Any] = {}  # id(MatMul) -> the fused node
-    dropped: set[int] = set()
+    dropped: set[int] = set()  # the Adds it absorbed
     for n in graph.node:
         if n.op_type != "MatMul":
             continue
@@ -302,11 +325,10 @@ def _fuse_bias(model: Any, consts: set[str]) -> int:
         if a_dq is None or w_dq is None or a_dq.op_type != "DequantizeLinear" or w_dq.op_type != "DequantizeLinear" \
                 or w_dq.input[0] not in consts or len(users) != 1 or users[0].op_type != "Add":
             continue
-        q = producer.get(a_dq.input[0])
-        add = users[0]
+        q, add = producer.get(a_dq.input[0]), users[0]
         bias = next((i for i in add.input if i != n.output[0]), None)
-        if q is None or q.op_type != "QuantizeLinear" or bias not in consts or len(shapes[bias]) != 1 \
-                or len(a_dq.input) < 3 or len(w_dq.input) < 3:
+        if q is None or q.op_type != "QuantizeLinear" or bias is None or bias not in vectors or len(a_dq.input) < 3 \
+                or len(w_dq.input) < 3:
             continue
         fused[id(n)] = helper.make_node(
             "MatMulIntegerToFloat",
@@ -314,56 +336,25 @@ def _fuse_bias(model: Any, consts: set[str]) -> int:
             [add.output[0]], name=n.name, domain="com.microsoft")
         dropped.add(id(add))
     if not fused:
-        return 0
+        return
     nodes = [fused.get(id(n), n) for n in graph.node if id(n) not in dropped]
     del graph.node[:]
     graph.node.extend(nodes)
     if not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    return len(fused)
 
 
-def _is_scalar(graph: Any, name: str) -> bool:
-    init = next((i for i in graph.initializer if i.name == name), None)
-    return init is not None and (len(init.dims) == 0 or (len(init.dims) == 1 and init.dims[0] == 1))
-
-
-def _unround_other_readers(path: Path, quantized: Sequence[str]) -> int:
-    """Let every node other than the ``quantized`` ones read an activation unrounded.
-
-    The QDQ quantizer rounds an activation once, and every reader of the tensor gets the
-    rounded copy: a LayerNorm output feeds the next MatMul (meant to be quantized) and also
-    the residual Add, so the residual stream itself was rounded to uint8 at every layer, and
-    the QuantizeLinear/DequantizeLinear pairs could not be fused away (they ran as ops of
-    their own). Here those other readers are pointed back at the fp32 tensor. Returns the
-    number of inputs rewired.
-    """
+def _rewrite_static(path: Path, quantized: Sequence[str]) -> None:
+    """The three rewrites of the module docstring, on the quantizer's graph at ``path``."""
     import onnx
 
     model = onnx.load(str(path))
-    graph = model.graph
-    consts = {i.name for i in graph.initializer}
-    producer = {o: n for n in graph.node for o in n.output}
-    keep = set(quantized)
-    fp32_of = {}  # an activation DequantizeLinear's output -> the tensor its QuantizeLinear read
-    for n in graph.node:
-        q = producer.get(n.input[0])
-        if n.op_type == "DequantizeLinear" and n.input[0] not in consts and q is not None \
-                and q.op_type == "QuantizeLinear":
-            fp32_of[n.output[0]] = q.input[0]
-    rewired = 0
-    for n in graph.node:
-        if n.name in keep:
-            continue
-        for i, name in enumerate(n.input):
-            if name in fp32_of:
-                n.input[i] = fp32_of[name]
-                rewired += 1
-    _gather_then_dequantize(graph, consts)
+    consts = {i.name for i in model.graph.initializer}
+    _unround_other_readers(model.graph, consts, quantized)
+    _gather_then_dequantize(model.graph, consts)
     _fuse_bias(model, consts)
-    _prune(graph)
+    _prune(model.graph)
     onnx.save(model, str(path))
-    return rewired
 
 
 def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str],
@@ -377,7 +368,9 @@ def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str
     that the dynamic graphs quantized; MatMul results stay fp32), so size and speed stay
     those of int8 (see the module docstring for why 7-bit weights and unrounded outputs).
     ``weights="int8"`` (full range) or ``"uint8"`` and ``round_matmul_results`` rebuild the
-    earlier methods (1.3.0: int8, every MatMul result rounded to uint8; 1.3.1: uint8), for
+    earlier methods (1.3.0: int8, every MatMul result rounded to uint8; 1.3.1: uint8), and
+    ``round_residuals`` the graph as the quantizer writes it, without the three rewrites of
+    the module docstring (the method of GoEmotions 1.3.2 and 1.4.0), for
     benchmarks/quantization_dev.py.
     """
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
@@ -403,4 +396,4 @@ def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str
                            "TensorQuantOverrides": {t: [{"reduce_range": False}] for t in tables}},
         )
         if not round_residuals:
-            _unround_other_readers(Path(dst), nodes)
+            _rewrite_static(Path(dst), nodes)
