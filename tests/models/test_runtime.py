@@ -20,6 +20,27 @@ def test_bucketing_keeps_input_order(tiny_fp32) -> None:
     assert len({tuple(np.round(r, 5)) for r in alone}) == 4  # the texts do differ
 
 
+@pytest.mark.parametrize("name", ["emotive.goemotions-minilm.v1", "emotive.conversation-minilm.v1"])
+def test_batches_run_side_by_side_score_exactly_as_one_after_another(name: str) -> None:
+    texts = ["I can't believe they cancelled it again.", "thanks so much!!", "ok", "Fine. Whatever.",
+             "This is the best day of my life and I want everyone to know it", "why would you do that"] * 3
+    inputs = texts if "goemotions" in name else [(t, "(other) " + u) for t, u in zip(texts, reversed(texts))]
+    side_by_side = OnnxModel(resolve_model(name), threads=2, batch_size=4)
+    one_by_one = OnnxModel(resolve_model(name), threads=1, batch_size=4)
+    a, b = side_by_side.predict(inputs), one_by_one.predict(inputs)
+    assert side_by_side._solo is not None and one_by_one._solo is None  # each took its path
+    for head in a.outputs:
+        np.testing.assert_array_equal(a.outputs[head], b.outputs[head])
+    batches = side_by_side.preprocess(inputs)
+    assert [idx.tolist() for idx, _, _ in side_by_side.run(batches)] == [idx.tolist() for idx, _ in batches]
+
+
+def test_one_batch_runs_on_the_threaded_session(tiny_model) -> None:
+    model = OnnxModel(tiny_model, threads=2)
+    model.predict(["one", "batch"])
+    assert model._solo is None and model._session is not None
+
+
 def test_long_texts_are_truncated_and_flagged(tiny_model) -> None:
     model = OnnxModel(tiny_model, threads=1)
     pred = model.predict(["word " * 500, "short"])

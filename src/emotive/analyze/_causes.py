@@ -67,8 +67,7 @@ class CauseFinder:
         """``score`` and, per pair, whether its input was truncated to the model's length."""
         out: list[tuple[float, tuple[int, int]]] = [(0.0, (0, 0))] * len(inputs)
         truncated = np.zeros(len(inputs), dtype=bool)
-        for idx, batch in self.model.preprocess(inputs):
-            res = self.model.forward(batch)
+        for idx, batch, res in self.model.run(self.model.preprocess(inputs)):
             for r, i in enumerate(idx):
                 span = best_span(batch.encodings[r], res["span_start"][r], res["span_end"][r],
                                  offsets[i], len(texts[i]), self.max_span_tokens)
