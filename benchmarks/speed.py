@@ -261,6 +261,12 @@ def check_targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _shown(path: object) -> str:
+    """A model path as recorded in results: relative to the repository when inside it."""
+    p = Path(str(path)).resolve()
+    return str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p)
+
+
 def build_payload(args: argparse.Namespace, results: dict[str, dict[str, Any]],
                   started: str, machine: dict[str, Any]) -> dict[str, Any]:
     summary = emotive_summary(results)
@@ -406,9 +412,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _shown(path: object) -> str:
-    """A model path as recorded in results: relative to the repository when inside it."""
-    p = Path(str(path)).resolve()
-    return str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p)

@@ -112,8 +112,8 @@ class OnnxModel:
         """``forward`` over ``preprocess``'s batches, yielding ``(indices, batch, outputs)`` in
         order. Several batches run side by side, ``threads`` at a time, each on one core of a
         one-thread session: on batches this small that beats splitting each batch across the
-        cores (2 cores: conversation analysis 1.07x, with causes 1.12x; ``python
-        benchmarks/conversation_speed.py --code --rev HEAD`` before this change), for a second
+        cores (2 cores: conversation analysis 1.10x, with causes 1.11x; ``python
+        benchmarks/conversation_speed.py --code --rev 08f1afe``, the commit before), for a second
         session's memory (about 60 MB a model). The scores are exactly the same either way."""
         if self.threads < 2 or len(batches) < 2:
             for idx, batch in batches:
@@ -123,9 +123,12 @@ class OnnxModel:
             self._solo = self._load(1)
         solo = self._solo
         with ThreadPoolExecutor(self.threads, thread_name_prefix="emotive-onnx") as pool:
-            outs = pool.map(lambda item: self._forward(solo, item[1], names), batches)
-            for (idx, batch), out in zip(batches, outs):
-                yield idx, batch, out
+            # the biggest batches first, so that no core idles while the last one runs alone
+            # (``preprocess`` sorts by length: its last batch is its longest)
+            biggest = sorted(range(len(batches)), key=lambda i: -batches[i][1].input_ids.size)
+            futures = {i: pool.submit(self._forward, solo, batches[i][1], names) for i in biggest}
+            for i, (idx, batch) in enumerate(batches):
+                yield idx, batch, futures[i].result()
 
     def encode(self, texts: Sequence[Input]) -> Encoded:
         """Tokenize and pad ``texts`` as one batch, in order (offsets kept)."""
