@@ -14,7 +14,7 @@ pytest.importorskip("onnx")
 
 from emotive._errors import ConfigError  # noqa: E402
 from emotive.models import OnnxModel  # noqa: E402
-from emotive.training._quantize import dequantize  # noqa: E402
+from emotive.training._quantize import dequantize, drop_nan_guards  # noqa: E402
 from emotive.training.quantize import is_static, requantize  # noqa: E402
 
 TEXTS = ["ok", "I love this so much!", "this build is broken again, ugh",
@@ -140,3 +140,28 @@ def test_requantize_redoes_a_static_graph_of_an_older_method(tiny_model: Path, t
     raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert raw["quantization"]["model.onnx"] == METHOD_NOTE
     assert requantize(folder, data=str(training_data("goemotions"))) == []
+
+
+def test_dropping_the_nan_guards_gives_the_same_bits(tiny_fp32: Path, tmp_path: Path) -> None:
+    import onnx
+
+    folder = tmp_path / "unguarded"
+    shutil.copytree(tiny_fp32, folder)
+    guards = sum(n.op_type == "IsNaN" for n in onnx.load(str(folder / "model.onnx")).graph.node)
+    assert guards and drop_nan_guards(folder / "model.onnx") == guards
+    assert not [n for n in onnx.load(str(folder / "model.onnx")).graph.node if n.op_type == "IsNaN"]
+    assert drop_nan_guards(folder / "model.onnx") == 0  # none left: the file is not rewritten
+    before, after = OnnxModel(tiny_fp32, threads=1), OnnxModel(folder, threads=1)
+    for model in (before, after):
+        model.batch_size = 64
+    inputs = [*TEXTS, LONG]  # padded to the longest: masked keys in every row but the longest
+    (_, batch), = after.preprocess(inputs)
+    feed = {"input_ids": batch.input_ids, "attention_mask": batch.attention_mask}
+    for new, old in zip(after.session.run(None, feed), before.session.run(None, feed), strict=True):
+        np.testing.assert_array_equal(new, old)  # every output of the graph
+
+
+def test_the_recipe_graph_has_no_nan_guard(tiny_model: Path) -> None:
+    import onnx
+
+    assert not [n for n in onnx.load(str(tiny_model / "model.onnx")).graph.node if n.op_type == "IsNaN"]

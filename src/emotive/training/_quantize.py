@@ -26,7 +26,7 @@ on every CPU:
   cost accuracy (conversation dev EmoBank r_V 0.0069 below fp32: batch_stability.py on the
   graph of commit 8e58367), so they keep 8 bits.
 
-Three rewrites of the quantizer's graph keep the rounding to what the integer MatMuls
+Four rewrites of the quantizer's graph keep the rounding to what the integer MatMuls
 multiply, and the speed of the dynamic graphs (``benchmarks/batch_stability.py``):
 
 - **the residual stream is not rounded.** The quantizer rounds an activation once and hands
@@ -37,6 +37,10 @@ multiply, and the speed of the dynamic graphs (``benchmarks/batch_stability.py``
   30522 x 384 table on every call, whatever the batch.
 - **biases are fused** into ``com.microsoft.MatMulIntegerToFloat`` (the op onnxruntime
   turns a QDQ MatMul into anyway), instead of an Add after each of them.
+- **no NaN guard after the attention Softmax** (``Where(IsNaN(p), 0, p)``, the exporter's
+  guard for a row with every key masked, which emotive's inputs never have: each has
+  [CLS]). The same bits, about 10% less time (``drop_nan_guards`` does it to a graph
+  already made).
 
 ``dequantize`` rebuilds an fp32 graph from an int8 one (weights dequantized, activation
 rounding removed), for models whose fp32 export is gone: it is the "fp32 twin" that a static
@@ -344,8 +348,49 @@ def _fuse_bias(model: Any, consts: set[str]) -> None:
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
 
 
+def _drop_nan_guards(graph: Any) -> int:
+    """``Where(IsNaN(p), 0, p)`` after each attention Softmax -> ``p``; returns how many.
+
+    The exporter guards against a row whose keys are all masked (-inf everywhere, so the
+    Softmax is NaN). Every input emotive builds has at least one key ([CLS]), so the guard
+    never fires: dropping it gives the same bits, without two passes over every
+    batch x heads x length x length tensor (about 10% of a graph's time)."""
+    producer = _producers(graph)
+    kept: dict[str, str] = {}  # the guard's output -> the Softmax output it passes on
+    dropped: set[int] = set()
+    for n in graph.node:
+        test = producer.get(n.input[0]) if n.op_type == "Where" else None
+        if test is None or test.op_type != "IsNaN" or test.input[0] != n.input[2] \
+                or producer.get(n.input[2]) is None or producer[n.input[2]].op_type != "Softmax":
+            continue
+        kept[n.output[0]] = n.input[2]
+        dropped.update({id(n), id(test)})
+    graph_outputs = {o.name for o in graph.output}
+    for n in graph.node:
+        for i, name in enumerate(n.input):
+            if name in kept:
+                n.input[i] = kept[name]
+    left = [n for n in graph.node if id(n) not in dropped or any(o in graph_outputs for o in n.output)]
+    del graph.node[:]
+    graph.node.extend(left)
+    return len(kept)
+
+
+def drop_nan_guards(path: str | os.PathLike[str]) -> int:
+    """``_drop_nan_guards`` on the graph file at ``path``, in place (not written when it
+    has none); returns how many guards went."""
+    import onnx
+
+    model = onnx.load(str(path))
+    count = _drop_nan_guards(model.graph)
+    if count:
+        _prune(model.graph)
+        onnx.save(model, str(path))
+    return count
+
+
 def _rewrite_static(path: Path, quantized: Sequence[str]) -> None:
-    """The three rewrites of the module docstring, on the quantizer's graph at ``path``."""
+    """The four rewrites of the module docstring, on the quantizer's graph at ``path``."""
     import onnx
 
     model = onnx.load(str(path))
@@ -353,6 +398,7 @@ def _rewrite_static(path: Path, quantized: Sequence[str]) -> None:
     _unround_other_readers(model.graph, consts, quantized)
     _gather_then_dequantize(model.graph, consts)
     _fuse_bias(model, consts)
+    _drop_nan_guards(model.graph)
     _prune(model.graph)
     onnx.save(model, str(path))
 
@@ -369,7 +415,7 @@ def quantize_static_int8(src: str | os.PathLike[str], dst: str | os.PathLike[str
     those of int8 (see the module docstring for why 7-bit weights and unrounded outputs).
     ``weights="int8"`` (full range) or ``"uint8"`` and ``round_matmul_results`` rebuild the
     earlier methods (1.3.0: int8, every MatMul result rounded to uint8; 1.3.1: uint8), and
-    ``round_residuals`` the graph as the quantizer writes it, without the three rewrites of
+    ``round_residuals`` the graph as the quantizer writes it, without the four rewrites of
     the module docstring (the method of GoEmotions 1.3.2 and 1.4.0), for
     benchmarks/quantization_dev.py.
     """

