@@ -152,6 +152,11 @@ def requantize(folder: str | os.PathLike[str], data: str | None = None,
             quantize_static_int8(fp32, out, inputs(data), tok)
             shutil.move(str(out), str(graph))
         done.append(key)
+    # a graph kept as it is (KEEP) still loses its NaN guards: the same scores either way
+    for name, key in sorted(KEEP):
+        if name == manifest.name and key in manifest.files and key not in dict(selected) \
+                and drop_nan_guards(manifest.file(key)):
+            unguarded.append(key)
     if done:
         _note(folder, done)
         remeasure(folder, data)

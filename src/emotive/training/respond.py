@@ -51,7 +51,7 @@ from emotive.training._linear_fit import fit_ridge, fit_softmax
 from emotive.training.quantize import METHOD_NOTE, sample_inputs
 
 NAME = "emotive.respond-minilm.v1"
-VERSION = "1.0.1"  # 1.0.1: the planner graph quantized statically (batch-independent)
+VERSION = "1.0.2"  # 1.0.1: the planner graph quantized statically (batch-independent); 1.0.2: no NaN guards
 L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 GUARD_GRID = {"prior_power": (0.0, 0.25, 0.5, 0.75, 1.0), "repeat_penalty": (1.0, 0.8, 0.6, 0.4),
               "repeat_window": (1, 2)}
