@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO_ROOT, command_line, log, machine_info, markdown_table, utc_now, write_results  # noqa: E402
 
@@ -80,12 +82,13 @@ def in_subprocess(src: Path, limit: int | None) -> dict[str, Any]:
     return out
 
 
-Best = dict[str, dict[str, float]]
+Rounds = dict[str, dict[str, list[float]]]  # name -> without/with causes -> turns/s per round
 Versions = dict[str, dict[str, str]]
+KEYS = ("without_causes", "with_causes")
 
 
 def in_process(revs: list[str], tmp: Path, convs: list[Any], rounds: int,
-               limit: int | None) -> tuple[Best, Versions]:
+               limit: int | None) -> tuple[Rounds, Versions]:
     """Each revision's models beside the working tree's, in this process."""
     turns = sum(len(c.turns) for c in convs)
     dirs = {NEW: {f: REPO_ROOT / MODELS / f for f in FOLDERS}}
@@ -94,7 +97,7 @@ def in_process(revs: list[str], tmp: Path, convs: list[Any], rounds: int,
     analyzers = {name: Analyzer(d[FOLDERS[0]], threads=2, conversation_model=d[FOLDERS[1]])
                  for name, d in dirs.items()}
     versions = {name: {f: load_manifest(p).version for f, p in d.items()} for name, d in dirs.items()}
-    best: Best = {name: {"without_causes": 0.0, "with_causes": 0.0} for name in dirs}
+    per_round: Rounds = {name: {k: [] for k in KEYS} for name in dirs}
     for a in analyzers.values():
         a.analyze_conversations(convs[:5], causes=True)  # warm-up: sessions, heads, trigger head
     for r in range(rounds):
@@ -102,26 +105,26 @@ def in_process(revs: list[str], tmp: Path, convs: list[Any], rounds: int,
         for causes in (False, True):
             key = "with_causes" if causes else "without_causes"
             for name, a in analyzers.items():
-                best[name][key] = max(best[name][key], turns / timed(a, convs, causes))
-    return best, versions
+                per_round[name][key].append(turns / timed(a, convs, causes))
+    return per_round, versions
 
 
 def by_subprocess(revs: list[str], tmp: Path, convs: list[Any], rounds: int,
-                  limit: int | None) -> tuple[Best, Versions]:
+                  limit: int | None) -> tuple[Rounds, Versions]:
     """Each revision's code and models (the working tree's too), a subprocess per round."""
     srcs = {NEW: REPO_ROOT / "src"}
     for i, rev in enumerate(revs):
         srcs[rev] = code_at(rev, tmp / str(i))
-    best: Best = {name: {"without_causes": 0.0, "with_causes": 0.0} for name in srcs}
+    per_round: Rounds = {name: {k: [] for k in KEYS} for name in srcs}
     versions: Versions = {}
     for r in range(rounds):
         log(f"round {r + 1} of {rounds}")
         for name, src in srcs.items():
             out = in_subprocess(src, limit)
             versions[name] = out["versions"]
-            for key in best[name]:
-                best[name][key] = max(best[name][key], out[key])
-    return best, versions
+            for key in KEYS:
+                per_round[name][key].append(out[key])
+    return per_round, versions
 
 
 def timed(analyzer: Analyzer, convs: list[Any], causes: bool) -> float:
@@ -145,22 +148,31 @@ def main() -> None:
     turns = sum(len(c.turns) for c in convs)
     with tempfile.TemporaryDirectory() as tmp:
         run = by_subprocess if args.code else in_process
-        best, versions = run(args.rev, Path(tmp), convs, args.rounds, args.limit)
-    results = {name: {k: round(v, 1) for k, v in b.items()} for name, b in best.items()}
-    ratios = {rev: {k: round(results[NEW][k] / results[rev][k], 3) for k in results[NEW]} for rev in args.rev}
+        per_round, versions = run(args.rev, Path(tmp), convs, args.rounds, args.limit)
+    results = {name: {k: round(max(v), 1) for k, v in b.items()} for name, b in per_round.items()}
+    ratios = {rev: {k: round(results[NEW][k] / results[rev][k], 3) for k in KEYS} for rev in args.rev}
+    # the ratio within each round (both ran minutes apart at most), then the median over rounds:
+    # steadier than best-of-rounds when the machine's load drifts
+    paired = {rev: {k: round(float(np.median(np.divide(per_round[NEW][k], per_round[rev][k]))), 3) for k in KEYS}
+              for rev in args.rev}
     payload = {"date": utc_now(), "command": command_line(), "machine": machine_info(["onnxruntime"]),
                "conversations": len(convs), "turns": turns, "rounds": args.rounds,
-               "versions": versions, "turns_per_s": results, "ratio_new_over_rev": ratios}
+               "versions": versions, "turns_per_s": results, "ratio_new_over_rev": ratios,
+               "paired_median_ratio_new_over_rev": paired,
+               "turns_per_s_per_round": {name: {k: [round(x, 1) for x in v] for k, v in b.items()}
+                                         for name, b in per_round.items()}}
     rows = [[name, ", ".join(f"{f.split('-')[0]} {v}" for f, v in versions[name].items()),
              results[name]["without_causes"], results[name]["with_causes"],
-             "-" if name == NEW else f"{ratios[name]['without_causes']}x / {ratios[name]['with_causes']}x"]
-            for name in best]
+             "-" if name == NEW else f"{ratios[name]['without_causes']}x / {ratios[name]['with_causes']}x",
+             "-" if name == NEW else f"{paired[name]['without_causes']}x / {paired[name]['with_causes']}x"]
+            for name in per_round]
     what = ("each revision's own code and models, a fresh subprocess per revision and round" if args.code
             else "each revision's models, run by the working tree's code")
     md = (f"# Conversation analysis speed, side by side\n\n`{command_line()}`\n\n"
           f"MELD test, {len(convs)} conversations, {turns} turns; 2 threads; {what}; best of {args.rounds} "
-          "interleaved rounds.\n\n"
-          + markdown_table(["models", "versions", "turns/s", "turns/s with causes", "working tree / this"], rows)
+          "interleaved rounds, and the median over rounds of the ratio within each round.\n\n"
+          + markdown_table(["models", "versions", "turns/s", "turns/s with causes", "working tree / this",
+                            "paired median"], rows)
           + "\n")
     write_results("conversation_speed-code" if args.code else "conversation_speed", payload, md, args.out)
     print(md)
