@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,21 +97,32 @@ assert res.counts["rows"] == int(sys.argv[3]), res.counts
 """
 
 
-def overhead(folder: Path, rows: int) -> dict[str, Any]:
+def overhead(folder: Path, rows: int, rounds: int = 1) -> dict[str, Any]:
+    """The CLI, a bare start-up and the library in turn, ``rounds`` times; each figure is the
+    median over rounds, and the overheads are the median of each round's own (the two runs of
+    a round are a minute apart at most, so a drift of the machine's speed mostly cancels)."""
     src = write_input(folder / f"texts-{rows}.jsonl", rows)
-    log(f"overhead: {rows} texts, CLI then library")
-    cli = measured([PY, "-m", "emotive", "analyze", str(src), "-o", str(folder / "cli.parquet"), "-q"])
-    start = measured([PY, "-c", STARTUP])
-    lib = measured([PY, "-c", LIBRARY, str(src)])
-    lib_s = json.loads(str(lib["stdout"]))["seconds"]
-    cli_rate, lib_rate = rows / cli["wall_s"], rows / lib_s
-    net = rows / max(1e-9, cli["wall_s"] - start["wall_s"])
-    return {"rows": rows, "cli_wall_s": round(cli["wall_s"], 2), "cli_texts_per_s": round(cli_rate, 1),
-            "cli_texts_per_hour": round(cli_rate * 3600), "cli_peak_rss_mb": round(cli["peak_rss_mb"], 1),
-            "startup_s": round(start["wall_s"], 2), "library_s": round(lib_s, 2),
+    runs = []
+    for r in range(rounds):
+        log(f"overhead: {rows} texts, CLI then library (round {r + 1} of {rounds})")
+        out = folder / "cli.parquet"
+        out.unlink(missing_ok=True)
+        cli = measured([PY, "-m", "emotive", "analyze", str(src), "-o", str(out), "-q"])
+        start = measured([PY, "-c", STARTUP])
+        lib = measured([PY, "-c", LIBRARY, str(src)])
+        runs.append((cli, start["wall_s"], json.loads(str(lib["stdout"]))["seconds"]))
+    med = statistics.median
+    cli_s, start_s, lib_s = (med(r[0]["wall_s"] for r in runs), med(r[1] for r in runs), med(r[2] for r in runs))
+    cli_rate, lib_rate = rows / cli_s, rows / lib_s
+    each = [round(c["wall_s"] / lib - 1, 4) for c, _, lib in runs]
+    return {"rows": rows, "rounds": rounds, "cli_wall_s": round(cli_s, 2), "cli_texts_per_s": round(cli_rate, 1),
+            "cli_texts_per_hour": round(cli_rate * 3600),
+            "cli_peak_rss_mb": round(med(r[0]["peak_rss_mb"] for r in runs), 1),
+            "startup_s": round(start_s, 2), "library_s": round(lib_s, 2),
             "library_texts_per_s": round(lib_rate, 1),
-            "overhead_end_to_end": round(lib_rate / cli_rate - 1, 4),
-            "overhead_without_startup": round(lib_rate / net - 1, 4), "input": str(src)}
+            "overhead_end_to_end": med(each), "overhead_each_round": each,
+            "overhead_without_startup": round(med((c["wall_s"] - st) / lib - 1 for c, st, lib in runs), 4),
+            "input": str(src)}
 
 
 def memory(folder: Path, sizes: list[int], cli_sizes: list[int]) -> list[dict[str, Any]]:
@@ -172,10 +184,11 @@ def ray_vs_local(folder: Path, src: Path, rows: int) -> dict[str, Any]:
 def report(res: dict[str, Any]) -> str:
     o, r, ray = res["overhead"], res["resume"], res.get("ray")
     parts = ["## Throughput and overhead\n", markdown_table(
-        ["rows", "CLI texts/s", "texts/hour", "Analyzer.analyze texts/s", "overhead end to end",
-         "overhead without process start"],
-        [[o["rows"], o["cli_texts_per_s"], f"{o['cli_texts_per_hour']:,}", o["library_texts_per_s"],
-          f"{o['overhead_end_to_end']:.1%}", f"{o['overhead_without_startup']:.1%}"]])]
+        ["rows", "rounds", "CLI texts/s", "texts/hour", "Analyzer.analyze texts/s", "overhead end to end",
+         "each round", "overhead without process start"],
+        [[o["rows"], o.get("rounds", 1), o["cli_texts_per_s"], f"{o['cli_texts_per_hour']:,}", o["library_texts_per_s"],
+          f"{o['overhead_end_to_end']:.1%}", ", ".join(f"{x:.1%}" for x in o.get("overhead_each_round", [])),
+          f"{o['overhead_without_startup']:.1%}"]])]
     parts += ["\n## Peak RSS (MiB)\n", markdown_table(
         ["rows", "I/O + runner alone", "CLI with the model"],
         [[m["rows"], m["io_runner_peak_rss_mb"], m.get("cli_peak_rss_mb", "not run")] for m in res["memory"]])]
@@ -205,6 +218,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=50_000, help="texts for the overhead and Ray runs")
     ap.add_argument("--memory", default="20000,200000,2000000", help="sizes for the I/O+runner RSS")
     ap.add_argument("--cli-memory", default="20000", help="sizes also run through the CLI with the model")
+    ap.add_argument("--rounds", type=int, default=3, help="CLI-then-library rounds of the overhead part")
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--resume-rows", type=int, default=4000)
     ap.add_argument("--no-ray", action="store_true")
@@ -216,7 +230,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="emotive-batch-") as tmp:
         folder = Path(tmp)
         if "overhead" in parts or "ray" in parts:
-            res["overhead"] = overhead(folder, args.rows)
+            res["overhead"] = overhead(folder, args.rows, args.rounds)
         if "memory" in parts:
             res["memory"] = memory(folder, [int(x) for x in args.memory.split(",")],
                                    [int(x) for x in args.cli_memory.split(",") if x])

@@ -95,8 +95,10 @@ class Analysis:
 
     def ranked(self, top_k: int | None = None) -> list[EmotionScore]:
         """Scores best first, cut to ``top_k``."""
-        items = sorted(self.scores.items(), key=lambda kv: -kv[1])[:top_k]
-        return [EmotionScore(k, v) for k, v in items]
+        return [EmotionScore(k, v) for k, v in self._best_first(top_k)]
+
+    def _best_first(self, top_k: int | None) -> list[tuple[str, float]]:
+        return sorted(self.scores.items(), key=lambda kv: -kv[1])[:top_k]
 
     def to_pipeline(self, top_k: int | None = None) -> list[dict[str, float | str]]:
         """The transformers text-classification pipeline shape ``[{"label", "score"}]``."""
@@ -108,7 +110,7 @@ class Analysis:
         out: dict[str, Any] = {
             "text": self.text,
             "labels": list(self.labels),
-            "scores": {s.label: round(s.score, 4) for s in self.ranked(top_k)},
+            "scores": {k: round(v, 4) for k, v in self._best_first(top_k)},
             "top": self.top,
             "language": self.language,
             "supported": self.supported,

@@ -222,8 +222,14 @@ def arrow_table(rows: list[dict[str, Any]], layout: Layout, schema: Any) -> Any:
     """Flat rows as an Arrow table of the layout's schema (non-finite floats kept as NaN)."""
     import pyarrow as pa
 
-    data = {name: [_cell(r.get(name), kind) for r in rows] for name, kind in layout.columns}
+    data = {name: _column([r.get(name) for r in rows], kind) for name, kind in layout.columns}
     return pa.table(data, schema=schema)
+
+
+def _column(values: list[Any], kind: str) -> list[Any]:
+    if kind == "float64" and all(v is None or type(v) is float for v in values):
+        return values  # the score columns: already what ``_cell`` would give, one call less a cell
+    return [_cell(v, kind) for v in values]
 
 
 def _cell(value: Any, kind: str) -> Any:
