@@ -350,29 +350,25 @@ def _fuse_bias(model: Any, consts: set[str]) -> None:
 
 def _drop_nan_guards(graph: Any) -> int:
     """``Where(IsNaN(p), 0, p)`` after each attention Softmax -> ``p``; returns how many.
+    Their readers read ``p``; ``_prune`` then drops the unread guard nodes.
 
     The exporter guards against a row whose keys are all masked (-inf everywhere, so the
     Softmax is NaN). Every input emotive builds has at least one key ([CLS]), so the guard
     never fires: dropping it gives the same bits, without two passes over every
     batch x heads x length x length tensor (about 10% of a graph's time)."""
     producer = _producers(graph)
+    outputs = {o.name for o in graph.output}
     kept: dict[str, str] = {}  # the guard's output -> the Softmax output it passes on
-    dropped: set[int] = set()
     for n in graph.node:
         test = producer.get(n.input[0]) if n.op_type == "Where" else None
-        if test is None or test.op_type != "IsNaN" or test.input[0] != n.input[2] \
-                or producer.get(n.input[2]) is None or producer[n.input[2]].op_type != "Softmax":
-            continue
-        kept[n.output[0]] = n.input[2]
-        dropped.update({id(n), id(test)})
-    graph_outputs = {o.name for o in graph.output}
+        softmax = producer.get(n.input[2]) if test is not None else None
+        if test is not None and test.op_type == "IsNaN" and test.input[0] == n.input[2] \
+                and softmax is not None and softmax.op_type == "Softmax" and n.output[0] not in outputs:
+            kept[n.output[0]] = n.input[2]
     for n in graph.node:
         for i, name in enumerate(n.input):
             if name in kept:
                 n.input[i] = kept[name]
-    left = [n for n in graph.node if id(n) not in dropped or any(o in graph_outputs for o in n.output)]
-    del graph.node[:]
-    graph.node.extend(left)
     return len(kept)
 
 
